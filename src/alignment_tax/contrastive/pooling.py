@@ -1,0 +1,32 @@
+"""Named-entity pooling (paper Eq. 5): r = sum_i m_i z_i / sum_i m_i.
+
+m_i = 1 for tokens whose character span overlaps a named entity of the text
+(aligned through the tokenizer's offset mapping). A text with no entity among
+its (non-padding) tokens falls back to mean pooling over all its tokens, so the
+denominator is never zero. r is L2-normalised afterwards: Eq. 8 contrasts
+"normalized representations", and a mean of unit vectors is not unit-norm.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+
+def entity_token_mask(offsets: Sequence[Sequence[int]], spans: Sequence[Sequence]) -> list[int]:
+    """1 for each token whose [start, end) overlaps any entity span [s, e)."""
+    mask = []
+    for start, end in offsets:
+        hit = end > start and any(start < e and end > s for s, e, *_ in spans)
+        mask.append(int(hit))
+    return mask
+
+
+def entity_pool(z: torch.Tensor, entity_mask: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """z (N, L, D), masks (N, L) -> r (N, D), unit-norm."""
+    ent = entity_mask.to(z.dtype) * attention_mask.to(z.dtype)
+    has_entity = ent.sum(dim=1, keepdim=True) > 0
+    m = torch.where(has_entity, ent, attention_mask.to(z.dtype))
+    r = (m.unsqueeze(-1) * z).sum(dim=1) / m.sum(dim=1, keepdim=True).clamp_min(1.0)
+    return F.normalize(r, dim=-1)

@@ -1,0 +1,33 @@
+"""One error type for bad input, and the wrapper every stage runs under.
+
+Bad input (a params key, a data file line, a model directory) must end a stage
+with one line naming what is wrong and a non-zero exit, never a traceback that
+buries the cause. Bugs (anything else) still raise with their full traceback.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable
+
+
+class AlignmentTaxError(Exception):
+    """Bad input from the user: params, data files, model directories."""
+
+
+EXIT_BAD_INPUT = 2
+
+
+def stage_main(fn: Callable[..., None]) -> Callable[..., None]:
+    """Run a stage's main(); turn AlignmentTaxError into `error: ...` + exit 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AlignmentTaxError as exc:
+            msg = " ".join(str(exc).split())  # always exactly one line
+            print(f"error: {msg}", file=sys.stderr)
+            sys.exit(EXIT_BAD_INPUT)
+
+    return wrapper

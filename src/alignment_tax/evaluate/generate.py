@@ -1,0 +1,37 @@
+"""Batched, left-padded, length-sorted generation with `model.generate`.
+
+Prompts are sorted by length so each batch pads little; results come back in
+the caller's order. Left padding keeps every prompt's last token adjacent to
+the first generated one (the attention mask hides the pads).
+"""
+from __future__ import annotations
+
+import torch
+from tqdm.auto import tqdm
+
+
+def left_pad(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(s) for s in batch)
+    ids = torch.tensor([[pad_id] * (width - len(s)) + s for s in batch], dtype=torch.long)
+    mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in batch], dtype=torch.long)
+    return ids, mask
+
+
+@torch.no_grad()
+def generate(model, tokenizer, prompts: list[list[int]], *, max_new_tokens: int, batch_size: int,
+             num_beams: int = 1, do_sample: bool = False, desc: str = "generate") -> list[str]:
+    model.eval()
+    order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
+    out: list[str] = [""] * len(prompts)
+    for start in tqdm(range(0, len(order), batch_size), desc=desc, unit="batch"):
+        idx = order[start:start + batch_size]
+        ids, mask = left_pad([prompts[i] for i in idx], tokenizer.pad_token_id)
+        gen = model.generate(
+            input_ids=ids.to(model.device), attention_mask=mask.to(model.device),
+            max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=do_sample,
+            pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        )
+        texts = tokenizer.batch_decode(gen[:, ids.shape[1]:], skip_special_tokens=True)
+        for i, text in zip(idx, texts):
+            out[i] = text.strip()
+    return out

@@ -1,0 +1,108 @@
+"""One way to load a model: by grid coordinates (model slug, method).
+
+Every stage finds a model at `models/<method>/<slug>/`. That directory is either
+a full `save_pretrained` checkpoint (the tiny LM, every trained method) or, for
+a Hub model's base, a `source.json` pointing at the Hub id and the commit it was
+resolved to. So `tiny` and `gpt2-large` go through exactly the same code, and an
+evaluation cannot run without the artifact of the method it claims to evaluate
+(bias-bench issue #18: a silent fallback to the base model).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import torch
+
+from alignment_tax.errors import AlignmentTaxError
+from alignment_tax.io import read_json
+
+MODELS_DIR = Path("models")
+SOURCE_FILE = "source.json"  # Hub pointer for a base model
+METHOD_FILE = "alignment_tax.json"  # how a model directory was made (method, alpha, ...)
+
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def model_dir(slug: str, method: str) -> Path:
+    return MODELS_DIR / method / slug
+
+
+def _hub_error(ident: str, exc: Exception) -> AlignmentTaxError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return AlignmentTaxError(
+        f"cannot load '{ident}' from the Hugging Face Hub ({first}); "
+        "offline, use a zoo entry built by the pipeline (models: [tiny])"
+    )
+
+
+def resolve_source(directory: Path) -> tuple[str, Optional[str]]:
+    """(identifier for from_pretrained, revision) of a model directory."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise AlignmentTaxError(f"{directory}: model directory not found (run its DVC stage first)")
+    pointer = directory / SOURCE_FILE
+    if pointer.is_file():
+        spec = read_json(pointer)
+        if "hf_id" not in spec:
+            raise AlignmentTaxError(f"{pointer}: missing key 'hf_id'")
+        return spec["hf_id"], spec.get("commit") or spec.get("revision")
+    if not (directory / "config.json").is_file():
+        raise AlignmentTaxError(f"{directory}: no config.json (not a save_pretrained directory)")
+    if not any(directory.glob("*.safetensors")):
+        raise AlignmentTaxError(f"{directory}: no *.safetensors weights (only safetensors are loaded)")
+    return str(directory), None
+
+
+def load_tokenizer(directory: Path, trust_remote_code: bool = False):
+    from transformers import AutoTokenizer
+
+    ident, revision = resolve_source(directory)
+    try:
+        tok = AutoTokenizer.from_pretrained(ident, revision=revision, trust_remote_code=trust_remote_code)
+    except OSError as exc:
+        if Path(ident).is_dir():
+            raise AlignmentTaxError(f"{ident}: cannot load tokenizer ({str(exc).splitlines()[0]})") from None
+        raise _hub_error(ident, exc) from None
+    if tok.pad_token is None:  # GPT-2 family: pad with EOS, masked by attention_mask
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_causal_lm(directory: Path, precision: str = "fp32", trust_remote_code: bool = False):
+    """(model, tokenizer) from a model directory; safetensors only, no remote code by default."""
+    from transformers import AutoModelForCausalLM
+
+    ident, revision = resolve_source(directory)
+    tok = load_tokenizer(directory, trust_remote_code)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            ident, revision=revision, dtype=DTYPES[precision],
+            use_safetensors=True, trust_remote_code=trust_remote_code,
+        )
+    except OSError as exc:
+        if Path(ident).is_dir():
+            raise AlignmentTaxError(f"{ident}: cannot load model ({str(exc).splitlines()[0]})") from None
+        raise _hub_error(ident, exc) from None
+    n_emb = model.get_input_embeddings().weight.shape[0]
+    if len(tok) > n_emb:
+        raise AlignmentTaxError(
+            f"{directory}: tokenizer has {len(tok)} tokens but the model embeds only {n_emb}: they do not match"
+        )
+    return model, tok
+
+
+def load_for(params, slug: str, method: str, precision: Optional[str] = None):
+    """Load the model of grid cell (slug, method) with its zoo entry's settings.
+
+    Training passes precision="fp32": fp16/bf16 training is mixed precision
+    (fp32 master weights, autocast by the Trainer), not half-precision weights.
+    """
+    entry = params.model_zoo[slug]
+    return load_causal_lm(model_dir(slug, method), precision or entry.precision, entry.trust_remote_code)
+
+
+def method_info(slug: str, method: str) -> dict:
+    """The coordinates a trained method recorded (alpha, tau, ...); {} for a base model."""
+    path = model_dir(slug, method) / METHOD_FILE
+    return read_json(path) if path.is_file() else {}

@@ -1,0 +1,48 @@
+"""Stage evaluate_tldr@<model>-<method>: summaries of the TL;DR eval split, scored.
+
+Writes the generations (data/generations/tldr/<model>/<method>.jsonl) and the
+metrics (metrics/tldr/<model>/<method>.json), each stating its coordinates.
+"""
+import argparse
+from pathlib import Path
+
+from alignment_tax.config import load_params
+from alignment_tax.errors import AlignmentTaxError, stage_main
+from alignment_tax.evaluate import tldr
+from alignment_tax.io import read_jsonl, write_json, write_jsonl
+from alignment_tax.models.loader import load_for, method_info
+from alignment_tax.models.training import seed_everything
+from alignment_tax.scorers.faithfulness import load_faithfulness_scorer
+from alignment_tax.scorers.ner import load_ner
+from alignment_tax.scorers.toxicity import load_toxicity_scorer
+
+EVAL = Path("data/prepared/tldr/eval.jsonl")
+
+
+@stage_main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("model")
+    ap.add_argument("method")
+    a = ap.parse_args()
+    params = load_params()
+    if a.model not in params.model_zoo:
+        raise AlignmentTaxError(f"params.yaml: model_zoo: unknown model '{a.model}'")
+    seed_everything(params.seed)
+    rows = [r for _, r in read_jsonl(EVAL)]
+    model, tok = load_for(params, a.model, a.method)
+    scfg = params.scorers
+    toxicity = load_toxicity_scorer(scfg)
+    faithfulness = load_faithfulness_scorer(scfg, nlp=load_ner(scfg.ner_model))
+    records, metrics = tldr.evaluate(model, tok, rows, entry=params.model_zoo[a.model], gen=params.generation,
+                                     toxicity=toxicity, faithfulness=faithfulness,
+                                     threshold=scfg.toxicity.threshold)
+    info = method_info(a.model, a.method)
+    coords = {"model": a.model, "method": a.method, "seed": params.seed,
+              "alpha": info.get("alpha"), "tau": info.get("tau")}
+    write_jsonl(Path("data/generations/tldr") / a.model / f"{a.method}.jsonl", records)
+    write_json(Path("metrics/tldr") / a.model / f"{a.method}.json", {**coords, **metrics})
+
+
+if __name__ == "__main__":
+    main()

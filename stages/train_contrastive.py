@@ -1,0 +1,73 @@
+"""Stage train_contrastive@<model>: fine-tune models/base/<model> with L_ce + alpha * L_cl.
+
+Writes models/contrastive/<model> (save_pretrained LM + contrastive head +
+alignment_tax.json), a training-metrics JSON and the loss curve for `dvc plots`.
+"""
+import argparse
+import time
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from alignment_tax.config import load_params
+from alignment_tax.contrastive.collate import ContrastiveCollator
+from alignment_tax.contrastive.trainer import ContrastiveTrainer, attach_head, detach_head
+from alignment_tax.errors import AlignmentTaxError, stage_main
+from alignment_tax.io import atomic_dir, read_jsonl, write_json
+from alignment_tax.models.loader import METHOD_FILE, load_for, model_dir
+from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, seed_everything,
+                                           train_with_resume, training_arguments)
+from alignment_tax.report.curves import write_loss_curve
+
+DATA = Path("data/contrastive/train.jsonl")
+
+
+@stage_main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("model", help="a key of model_zoo")
+    slug = ap.parse_args().model
+    params = load_params()
+    if slug not in params.model_zoo:
+        raise AlignmentTaxError(f"params.yaml: model_zoo: unknown model '{slug}'")
+    entry, cfg = params.model_zoo[slug], params.contrastive
+    seed_everything(params.seed)
+    rows = [r for _, r in read_jsonl(DATA)]
+    model, tok = load_for(params, slug, "base", precision="fp32")
+    if params.alpha > 0:  # with alpha = 0 the head would get no gradient (and DDP would complain)
+        attach_head(model, cfg.proj_dim)
+    run = {"alpha": params.alpha, "tau": params.tau, "seed": params.seed,
+           "contrastive": OmegaConf.to_container(cfg), "entry": OmegaConf.to_container(entry)}
+    ckpt = checkpoint_dir("contrastive", slug, fingerprint(run, [DATA, model_dir(slug, "base")]))
+    args = training_arguments(ckpt, lr=entry.lr, batch_size=entry.batch_size, grad_accum=entry.grad_accum,
+                              max_steps=cfg.max_steps, epochs=entry.epochs, warmup_steps=cfg.warmup_steps,
+                              save_steps=cfg.checkpoint_every, seed=params.seed, precision=entry.precision,
+                              logging_steps=5)
+    collator = ContrastiveCollator(tok, entry.max_length, cfg.max_summary_tokens,
+                                   entry.max_positives, entry.max_negatives)
+    trainer = ContrastiveTrainer(model=model, args=args, train_dataset=rows, data_collator=collator,
+                                 alpha=params.alpha, tau=params.tau, toxic_weight=cfg.toxic_weight,
+                                 label_smoothing=cfg.label_smoothing)
+    start = time.time()
+    result = train_with_resume(trainer, ckpt)
+    print(f"contrastive {slug}: {result.global_step} steps in {time.time() - start:.0f}s")
+    with atomic_dir(model_dir(slug, "contrastive")) as tmp:
+        if params.alpha > 0:
+            detach_head(model).save(tmp)
+        model.save_pretrained(tmp, safe_serialization=True)
+        tok.save_pretrained(tmp)
+        write_json(tmp / METHOD_FILE, {"method": "contrastive", "base": slug, **run})
+    log = [e for e in trainer.state.log_history if "loss" in e]
+    write_loss_curve(Path("plots/train/contrastive") / f"{slug}.csv", log)
+    last = log[-1] if log else {}
+    write_json(Path("metrics/train/contrastive") / f"{slug}.json", {
+        "model": slug, "method": "contrastive", "alpha": params.alpha, "tau": params.tau, "seed": params.seed,
+        "rows": len(rows), "steps": result.global_step, "train_loss": round(result.training_loss, 6),
+        "final_ce": last.get("ce"), "final_cl": last.get("cl"),
+        "toxic_batch_share": round(sum(e.get("toxic_batch", 0) for e in log) / len(log), 4) if log else None,
+    })
+    clear_checkpoints(ckpt)
+
+
+if __name__ == "__main__":
+    main()

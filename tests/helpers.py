@@ -1,0 +1,40 @@
+"""Small builders shared by tests: a tokenizer and a GPT-2 model made in a second."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+SENTENCES = [
+    "Gregory Helms stole 30 dollars from me when I was 8 years old.",
+    "My landlord in Boston kept the deposit and never answered my emails.",
+    "The restaurant took longer than usual to serve our food.",
+    "You are a stupid idiot and everybody hates you.",
+    "I moved to Paris with my girlfriend Anna last summer.",
+] * 20
+
+
+def tiny_tokenizer(vocab_size: int = 400):
+    from alignment_tax.models.tiny import train_tokenizer
+
+    return train_tokenizer(SENTENCES, vocab_size=vocab_size, max_length=128)
+
+
+def tiny_model(tokenizer, n_embd: int = 32, seed: int = 0):
+    import torch
+
+    from alignment_tax.models.tiny import new_model
+
+    torch.manual_seed(seed)
+    cfg = SimpleNamespace(n_positions=128, n_embd=n_embd, n_layer=2, n_head=2)
+    return new_model(cfg, tokenizer)
+
+
+def contrastive_row(i: int, toxic: bool = False) -> dict:
+    return {
+        "id": f"r{i}", "subreddit": "relationships", "title": f"title number {i} about Boston",
+        "post": SENTENCES[i % 5] + " " + SENTENCES[(i + 1) % 5], "summary": SENTENCES[(i + 2) % 5],
+        "source_toxic": False,
+        "positives": [{"text": SENTENCES[(i + 2) % 5], "origin": "reference", "toxic": False, "entities": [[0, 7, "X"]]},
+                      {"text": f"title number {i} about Boston", "origin": "title", "toxic": False, "entities": []}],
+        "negatives": [{"text": SENTENCES[3], "origin": "other_post_summary", "toxic": toxic, "entities": []},
+                      {"text": SENTENCES[4], "origin": "other_post_summary", "toxic": False, "entities": [[31, 36, "GPE"]]}],
+    }

@@ -1,0 +1,92 @@
+"""End to end: the default DVC graph on a few rows, then `-S alpha=8` reruns only what alpha feeds.
+
+Runs in a throwaway git clone of the working tree (tracked and untracked files,
+not ignored ones), reading the data mirror beside the repository.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# Small enough for CI: the real defaults are in params.yaml.
+SMALL = {
+    "data.tldr.train_rows": 24, "data.tldr.eval_rows": 6, "data.realtoxicityprompts.rows": 20,
+    "data.mmlu_pro.rows": 40, "data.comments.rows": 3000,
+    "tiny_lm.vocab_size": 1000, "tiny_lm.n_layer": 2, "tiny_lm.n_embd": 64, "tiny_lm.block_size": 64,
+    "tiny_lm.batch_size": 4, "tiny_lm.max_steps": 3, "tiny_lm.max_comment_rows": 500,
+    "model_zoo.tiny.max_length": 128, "model_zoo.tiny.batch_size": 4,
+    "contrastive.max_steps": 3, "contrastive.checkpoint_every": 2,
+    "generation.max_new_tokens": 8, "generation.batch_size": 4,
+}
+# check_params validates the whole file on any change (a fraction of a second).
+ALPHA_STAGES = {"check_params", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive", "report"}
+
+
+def run(cmd, cwd, check=True):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", DVC_NO_ANALYTICS="1",
+               TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(cwd / "src"))
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def stages_run(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, repo_root, shared_data):
+    ws = tmp_path_factory.mktemp("pipeline") / "repo"
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=repo_root,
+                           capture_output=True, text=True, check=True).stdout.split()
+    for f in files:
+        if (repo_root / f).is_file():
+            (ws / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(repo_root / f, ws / f)
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "snapshot"]):
+        run(cmd, ws)
+    sets = [f"-S{k}={v}" for k, v in SMALL.items()] + [f"-Sdata.source={shared_data}"]
+    first = run([sys.executable, "-m", "dvc", "exp", "run", *sets], ws)
+    return ws, first.stdout + first.stderr
+
+
+def test_default_graph_runs_end_to_end(workspace):
+    ws, out = workspace
+    for cell in ("base", "contrastive"):
+        m = json.loads((ws / "metrics/tldr/tiny" / f"{cell}.json").read_text())
+        assert m["model"] == "tiny" and m["method"] == cell and m["n"] == 6
+        assert 0 <= m["toxicity"]["mean"] <= 1 and 0 <= m["faithfulness"]["mean"] <= 1
+        gens = (ws / "data/generations/tldr/tiny" / f"{cell}.jsonl").read_text().splitlines()
+        assert len(gens) == 6
+    assert json.loads((ws / "metrics/tldr/tiny/contrastive.json").read_text())["alpha"] == 4.0
+    assert json.loads((ws / "metrics/base/tiny.json").read_text())["heldout_perplexity"] > 1
+    assert (ws / "models/contrastive/tiny/contrastive_head.safetensors").is_file()
+    assert "| tiny" in (ws / "reports/alignment_tax.md").read_text()
+    shown = json.loads(run([sys.executable, "-m", "dvc", "metrics", "show", "--json"], ws).stdout)
+    assert "metrics/tldr/tiny/contrastive.json" in json.dumps(shown)
+
+
+def test_alpha_reruns_only_what_depends_on_it(workspace):
+    ws, _ = workspace
+    second = run([sys.executable, "-m", "dvc", "exp", "run", "-Salpha=8"], ws)
+    assert stages_run(second.stdout + second.stderr) == ALPHA_STAGES
+    assert json.loads((ws / "metrics/tldr/tiny/contrastive.json").read_text())["alpha"] == 8.0
+    shown = run([sys.executable, "-m", "dvc", "exp", "show", "--json"], ws)
+    assert '"alpha"' in shown.stdout
+    run([sys.executable, "-m", "dvc", "metrics", "diff"], ws)
+
+
+def test_misspelt_param_stops_with_one_line(workspace):
+    ws, _ = workspace
+    bad = run([sys.executable, "-m", "dvc", "exp", "run", "-S+alfa=8"], ws, check=False)
+    assert bad.returncode != 0
+    assert "params.yaml: alfa: unknown key" in bad.stdout + bad.stderr
