@@ -44,7 +44,7 @@ def build(kind: str, params):
         from alignment_tax.models.loader import load_causal_lm
         return load_causal_lm(Path("models/base/tiny"))
     tok = tiny.train_tokenizer(SENTENCES * 5, params.tiny_lm.vocab_size, 1024)
-    cfg = params.tiny_lm if kind == "tiny" else SimpleNamespace(n_positions=1024, n_embd=768, n_layer=12, n_head=12)
+    cfg = params.tiny_lm if kind == "tiny" else SimpleNamespace(n_positions=1024, n_embd=768, n_layer=12, n_head=12, dropout=0.1)
     model = tiny.new_model(cfg, tok)
     if kind == "gpt2":
         model.resize_token_embeddings(50257)  # GPT-2's vocabulary size, so the LM head costs what it costs

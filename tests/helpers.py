@@ -24,7 +24,7 @@ def tiny_model(tokenizer, n_embd: int = 32, seed: int = 0):
     from alignment_tax.models.tiny import new_model
 
     torch.manual_seed(seed)
-    cfg = SimpleNamespace(n_positions=128, n_embd=n_embd, n_layer=2, n_head=2)
+    cfg = SimpleNamespace(n_positions=128, n_embd=n_embd, n_layer=2, n_head=2, dropout=0.1)
     return new_model(cfg, tokenizer)
 
 
