@@ -7,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from alignment_tax.config import load_params
+from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
 from alignment_tax.models import tiny
@@ -85,9 +85,7 @@ def main() -> None:
     ap.add_argument("model", help="a key of model_zoo")
     slug = ap.parse_args().model
     params = load_params()
-    if slug not in params.model_zoo:
-        raise AlignmentTaxError(f"params.yaml: model_zoo: unknown model '{slug}' (has: {', '.join(params.model_zoo)})")
-    entry = params.model_zoo[slug]
+    entry = zoo_entry(params, slug)
     info = build_tiny(params, slug) if entry.build == "tiny_gpt2" else resolve_hub(params, slug)
     write_json(Path("metrics/base") / f"{slug}.json", info)
 

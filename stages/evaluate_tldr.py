@@ -6,8 +6,8 @@ metrics (metrics/tldr/<model>/<method>.json), each stating its coordinates.
 import argparse
 from pathlib import Path
 
-from alignment_tax.config import load_params
-from alignment_tax.errors import AlignmentTaxError, stage_main
+from alignment_tax.config import load_params, zoo_entry
+from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import tldr
 from alignment_tax.io import read_jsonl, write_json, write_jsonl
 from alignment_tax.models.loader import load_for, method_info
@@ -26,15 +26,14 @@ def main() -> None:
     ap.add_argument("method")
     a = ap.parse_args()
     params = load_params()
-    if a.model not in params.model_zoo:
-        raise AlignmentTaxError(f"params.yaml: model_zoo: unknown model '{a.model}'")
+    entry = zoo_entry(params, a.model)
     seed_everything(params.seed)
     rows = [r for _, r in read_jsonl(EVAL)]
     model, tok = load_for(params, a.model, a.method)
     scfg = params.scorers
     toxicity = load_toxicity_scorer(scfg)
     faithfulness = load_faithfulness_scorer(scfg, nlp=load_ner(scfg.ner_model))
-    records, metrics = tldr.evaluate(model, tok, rows, entry=params.model_zoo[a.model], gen=params.generation,
+    records, metrics = tldr.evaluate(model, tok, rows, entry=entry, gen=params.generation,
                                      toxicity=toxicity, faithfulness=faithfulness,
                                      threshold=scfg.toxicity.threshold)
     info = method_info(a.model, a.method)

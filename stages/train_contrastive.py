@@ -9,10 +9,10 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from alignment_tax.config import load_params
+from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.contrastive.collate import ContrastiveCollator
 from alignment_tax.contrastive.trainer import ContrastiveTrainer, attach_head, detach_head
-from alignment_tax.errors import AlignmentTaxError, stage_main
+from alignment_tax.errors import stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
 from alignment_tax.models.loader import METHOD_FILE, load_for, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, seed_everything,
@@ -28,9 +28,7 @@ def main() -> None:
     ap.add_argument("model", help="a key of model_zoo")
     slug = ap.parse_args().model
     params = load_params()
-    if slug not in params.model_zoo:
-        raise AlignmentTaxError(f"params.yaml: model_zoo: unknown model '{slug}'")
-    entry, cfg = params.model_zoo[slug], params.contrastive
+    entry, cfg = zoo_entry(params, slug), params.contrastive
     seed_everything(params.seed)
     rows = [r for _, r in read_jsonl(DATA)]
     model, tok = load_for(params, slug, "base", precision="fp32")

@@ -33,7 +33,8 @@ def tldr_target(summary: str, eos: str) -> str:
 def tldr_prompt_ids(tokenizer, row: Mapping, max_tokens: Optional[int]) -> list[int]:
     """Token ids of the prompt, the post truncated so the whole fits `max_tokens`."""
     head = tokenizer(tldr_header(row), add_special_tokens=False)["input_ids"]
-    post = tokenizer(row["post"], add_special_tokens=False)["input_ids"]
+    # verbose=False: the whole post is tokenised before it is cut to fit, which is the point
+    post = tokenizer(row["post"], add_special_tokens=False, verbose=False)["input_ids"]
     cue = tokenizer(TLDR_CUE, add_special_tokens=False)["input_ids"]
     if max_tokens is not None:
         room = max_tokens - len(head) - len(cue)

@@ -24,3 +24,12 @@ def test_batched_generation_matches_single():
 def test_mean_std():
     assert mean_std([1.0, 2.0, 3.0, float("nan")]) == {"mean": 2.0, "std": 1.0, "n": 3}
     assert mean_std([]) == {"mean": None, "std": None, "n": 0}
+
+
+def test_no_repeat_ngram_size_reaches_generate():
+    tok = tiny_tokenizer()
+    model = tiny_model(tok, seed=5)
+    prompt = [tok(SENTENCES[0])["input_ids"][:4]]
+    ids = tok(generate(model, tok, prompt, max_new_tokens=40, batch_size=1, no_repeat_ngram_size=1)[0],
+              add_special_tokens=False)["input_ids"]
+    assert len(ids) == len(set(ids))  # with n=1 no token may appear twice

@@ -20,7 +20,8 @@ def evaluate(model, tok, rows: list[dict], *, entry, gen, toxicity, faithfulness
     max_prompt = context_limit(model, entry.max_length) - gen.max_new_tokens
     prompts = [tldr_prompt_ids(tok, r, max_prompt) for r in rows]
     summaries = generate(model, tok, prompts, max_new_tokens=gen.max_new_tokens, batch_size=gen.batch_size,
-                         num_beams=gen.num_beams, do_sample=gen.do_sample, desc="tldr")
+                         num_beams=gen.num_beams, do_sample=gen.do_sample,
+                         no_repeat_ngram_size=gen.no_repeat_ngram_size, desc="tldr")
     tox = np.asarray(toxicity.score(summaries), dtype=float)
     posts = [r["post"] for r in rows]
     faith = {k: np.asarray(v, dtype=float) for k, v in faithfulness.score(posts, summaries).items()}

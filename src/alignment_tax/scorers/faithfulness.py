@@ -42,7 +42,7 @@ import numpy as np
 
 from alignment_tax.errors import AlignmentTaxError
 from alignment_tax.scorers.ner import load_ner
-from alignment_tax.scorers.toxicity import hf_max_length
+from alignment_tax.scorers.toxicity import load_hf_classifier
 
 
 def _norm(text: str) -> str:
@@ -100,27 +100,13 @@ class NLIFaithfulness:
     components = ("entailment", "neutral", "contradiction")
 
     def __init__(self, hf_id: str, batch_size: int = 16, max_length: int = 512, device: str | None = None) -> None:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
         self.name = f"nli:{hf_id}"
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(hf_id)
-            self.model = AutoModelForSequenceClassification.from_pretrained(hf_id)
-        except Exception as exc:  # OSError offline, httpx/requests errors, missing tokenizer deps
-            cause = (str(exc).splitlines() or [""])[0][:160]
-            raise AlignmentTaxError(
-                f"cannot load {hf_id} from the Hugging Face Hub (offline?); use "
-                f"scorers.faithfulness.name=entity_support ({type(exc).__name__}: {cause})"
-            ) from None
-        labels = {str(v).lower(): int(k) for k, v in self.model.config.id2label.items()}
+        self.tokenizer, self.model, labels, self.max_length, self.device = load_hf_classifier(
+            hf_id, "scorers.faithfulness.name=entity_support", max_length, device)
         self.label_index = {c: labels[c] for c in self.components if c in labels}
         if "entailment" not in self.label_index:
             raise AlignmentTaxError(f"{hf_id}: no 'entailment' label in config.id2label ({sorted(labels)})")
         self.batch_size = batch_size
-        self.max_length = hf_max_length(self.tokenizer, self.model, max_length)
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model.to(self.device).eval()
 
     def _encode(self, premises: list[str], hypotheses: list[str]):
         kw = dict(padding=True, max_length=self.max_length, return_tensors="pt")

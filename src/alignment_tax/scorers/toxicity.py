@@ -180,34 +180,43 @@ def hf_max_length(tokenizer, model, cap: int) -> int:
     return min(int(x) for x in limits if isinstance(x, int) and x > 0)
 
 
+def load_hf_classifier(hf_id: str, hint: str, max_length: int, device: str | None):
+    """(tokenizer, model on device in eval mode, {label name: index}, usable max length, device).
+
+    No trust_remote_code. Any load failure (offline Hub, missing files) becomes
+    one line that says which offline scorer to use instead (`hint`).
+    """
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(hf_id)
+        model = AutoModelForSequenceClassification.from_pretrained(hf_id)
+    except Exception as exc:  # OSError offline, httpx/requests errors, missing tokenizer deps
+        cause = (str(exc).splitlines() or [""])[0][:160]
+        raise AlignmentTaxError(
+            f"cannot load {hf_id} from the Hugging Face Hub (offline?); use {hint} ({type(exc).__name__}: {cause})"
+        ) from None
+    labels = {str(v).lower(): int(k) for k, v in model.config.id2label.items()}
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device).eval()
+    return tokenizer, model, labels, hf_max_length(tokenizer, model, max_length), device
+
+
 class HFToxicity:
     """A Hub sequence classifier; P(toxic) = sigmoid(logit of the 'toxic' label)."""
 
     LABELS = ("toxic", "toxicity")
 
     def __init__(self, hf_id: str, batch_size: int = 32, max_length: int = 512, device: str | None = None) -> None:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
         self.name = f"hf:{hf_id}"
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(hf_id)
-            self.model = AutoModelForSequenceClassification.from_pretrained(hf_id)
-        except Exception as exc:  # OSError offline, httpx/requests errors, missing tokenizer deps
-            cause = (str(exc).splitlines() or [""])[0][:160]
-            raise AlignmentTaxError(
-                f"cannot load {hf_id} from the Hugging Face Hub (offline?); use scorers.toxicity.name=offline_best "
-                f"({type(exc).__name__}: {cause})"
-            ) from None
-        labels = {str(v).lower(): int(k) for k, v in self.model.config.id2label.items()}
+        self.tokenizer, self.model, labels, self.max_length, self.device = load_hf_classifier(
+            hf_id, "scorers.toxicity.name=offline_best", max_length, device)
         idx = next((labels[n] for n in self.LABELS if n in labels), None)
         if idx is None:
             raise AlignmentTaxError(f"{hf_id}: no 'toxic'/'toxicity' label in config.id2label ({sorted(labels)})")
         self.label_index = idx
         self.batch_size = batch_size
-        self.max_length = hf_max_length(self.tokenizer, self.model, max_length)
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model.to(self.device).eval()
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
         import torch
