@@ -132,6 +132,7 @@ class GenerationConfig:
     num_beams: int = 1
     do_sample: bool = False
     no_repeat_ngram_size: int = 3  # 0 = off; greedy decoding of small LMs otherwise loops ("a a a a")
+    min_new_tokens: int = 8  # a summary length floor; 0 lets a model answer with an immediate EOS
 
 
 @dataclass
@@ -232,6 +233,8 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(g.max_new_tokens >= 1, source, "generation.max_new_tokens", "must be >= 1")
     _check(g.batch_size >= 1, source, "generation.batch_size", "must be >= 1")
     _check(g.num_beams >= 1, source, "generation.num_beams", "must be >= 1")
+    _check(0 <= g.min_new_tokens <= g.max_new_tokens, source, "generation.min_new_tokens",
+           "must be between 0 and generation.max_new_tokens")
     _check(g.no_repeat_ngram_size >= 0, source, "generation.no_repeat_ngram_size", "must be >= 0 (0 = off)")
 
 

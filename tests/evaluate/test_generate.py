@@ -33,3 +33,17 @@ def test_no_repeat_ngram_size_reaches_generate():
     ids = tok(generate(model, tok, prompt, max_new_tokens=40, batch_size=1, no_repeat_ngram_size=1)[0],
               add_special_tokens=False)["input_ids"]
     assert len(ids) == len(set(ids))  # with n=1 no token may appear twice
+
+
+def test_min_new_tokens_reaches_generate():
+    tok = tiny_tokenizer()
+    model = tiny_model(tok, seed=5)
+    def eos_always(module, args, logits):  # make EOS the certain next token
+        logits[..., tok.eos_token_id] += 100.0
+        return logits
+
+    model.lm_head.register_forward_hook(eos_always)
+    prompt = [tok(SENTENCES[0])["input_ids"][:4]]
+    assert generate(model, tok, prompt, max_new_tokens=10, batch_size=1) == [""]
+    out = generate(model, tok, prompt, max_new_tokens=10, batch_size=1, min_new_tokens=5)[0]
+    assert len(tok(out, add_special_tokens=False)["input_ids"]) >= 5

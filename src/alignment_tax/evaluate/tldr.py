@@ -21,7 +21,8 @@ def evaluate(model, tok, rows: list[dict], *, entry, gen, toxicity, faithfulness
     prompts = [tldr_prompt_ids(tok, r, max_prompt) for r in rows]
     summaries = generate(model, tok, prompts, max_new_tokens=gen.max_new_tokens, batch_size=gen.batch_size,
                          num_beams=gen.num_beams, do_sample=gen.do_sample,
-                         no_repeat_ngram_size=gen.no_repeat_ngram_size, desc="tldr")
+                         no_repeat_ngram_size=gen.no_repeat_ngram_size, min_new_tokens=gen.min_new_tokens,
+                         desc="tldr")
     tox = np.asarray(toxicity.score(summaries), dtype=float)
     posts = [r["post"] for r in rows]
     faith = {k: np.asarray(v, dtype=float) for k, v in faithfulness.score(posts, summaries).items()}
