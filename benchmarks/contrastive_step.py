@@ -51,22 +51,29 @@ def build(kind: str, params):
     return model, tok
 
 
-def time_steps(model, batch, alpha: float, steps: int, device: str, kw: dict) -> list[float]:
+def one_step(model, opt, batch, alpha: float, device: str, kw: dict) -> float:
+    if device == "cuda":
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    loss, _ = paper_loss(model, batch, **dict(kw, alpha=alpha))
+    loss.backward()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - t
+
+
+def time_steps(model, batch, alpha: float, steps: int, device: str, kw: dict) -> tuple[list[float], list[float]]:
+    """CE and contrastive steps interleaved, so machine drift hits both alike."""
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
-    times = []
-    for i in range(steps + 2):  # two warm-up steps
-        if device == "cuda":
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        loss, _ = paper_loss(model, batch, **dict(kw, alpha=alpha))
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if device == "cuda":
-            torch.cuda.synchronize()
+    ce, cl = [], []
+    for i in range(steps + 2):  # two warm-up rounds
+        a, b = one_step(model, opt, batch, 0.0, device, kw), one_step(model, opt, batch, alpha, device, kw)
         if i >= 2:
-            times.append(time.perf_counter() - t)
-    return times
+            ce.append(a)
+            cl.append(b)
+    return ce, cl
 
 
 def main() -> None:
@@ -90,8 +97,8 @@ def main() -> None:
               label_smoothing=params.contrastive.label_smoothing)
     if a.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    ce = statistics.median(time_steps(model, batch, 0.0, a.steps, a.device, kw))
-    cl = statistics.median(time_steps(model, batch, params.alpha, a.steps, a.device, kw))
+    ce_times, cl_times = time_steps(model, batch, params.alpha, a.steps, a.device, kw)
+    ce, cl = statistics.median(ce_times), statistics.median(cl_times)
     lm_tokens = int(batch["attention_mask"].sum())
     cl_tokens = int(batch["cl_attention_mask"].sum())
     n_params = sum(p.numel() for p in model.parameters())

@@ -20,8 +20,8 @@ def test_collator_masks_prompt_and_applies_caps(tok):
     full = ContrastiveCollator(tok, 96, 48, None, None)(rows)
     capped = ContrastiveCollator(tok, 96, 48, 2, 1)(rows)
     assert full["cl_input_ids"].shape[0] == 8 and capped["cl_input_ids"].shape[0] == 6
-    assert capped["cl_is_positive"].tolist() == [True, True, False] * 2
-    assert capped["cl_group"].tolist() == [0, 0, 0, 1, 1, 1]
+    pairs = sorted(zip(capped["cl_group"].tolist(), capped["cl_is_positive"].tolist()))
+    assert pairs == [(0, False), (0, True), (0, True), (1, False), (1, True), (1, True)]  # 2 positives, 1 negative each
     assert full["input_ids"].shape[1] <= 96
     labels, ids = full["labels"][0], full["input_ids"][0]
     target = labels[labels != -100]
@@ -97,3 +97,18 @@ def test_trainer_runs_logs_parts_and_detaches_head(tok, tmp_path):
     assert not hasattr(model, HEAD_ATTR)
     model.save_pretrained(tmp_path / "out")
     assert (tmp_path / "out" / "model.safetensors").is_file()
+
+
+def test_chunked_contrast_view_equals_one_pass(tok):
+    """Chunks cut to their own length give the representations of one padded pass."""
+    from alignment_tax.contrastive.trainer import contrast_representations
+
+    model = tiny_model(tok).eval()
+    attach_head(model, 8)
+    batch = ContrastiveCollator(tok, 64, 48, None, None)([contrastive_row(i) for i in range(3)])
+    lengths = batch["cl_attention_mask"].sum(dim=1)
+    assert torch.all(lengths[:-1] >= lengths[1:])  # sorted longest first
+    with torch.no_grad():
+        chunked = contrast_representations(model, batch, chunk=5)
+        whole = contrast_representations(model, batch, chunk=len(lengths))
+    assert torch.allclose(chunked, whole, atol=1e-5)

@@ -56,13 +56,20 @@ class ContrastiveCollator:
         enc = self.tok([it["text"] for it in items], add_special_tokens=False, truncation=True,
                        max_length=self.max_summary_tokens, return_offsets_mapping=True)
         ent = [entity_token_mask(off, it.get("entities", [])) for off, it in zip(enc["offset_mapping"], items)]
+        # Longest first, so the trainer can encode length-homogeneous chunks; InfoNCE does not
+        # depend on the order of the texts (group and is_positive travel with them).
+        order = sorted(range(len(items)), key=lambda i: (-len(enc["input_ids"][i]), i))
+        cl_ids = [enc["input_ids"][i] for i in order]
+        ent = [ent[i] for i in order]
+        group = [group[i] for i in order]
+        is_pos = [is_pos[i] for i in order]
         pad = self.tok.pad_token_id
         return {
             "input_ids": _pad(list(ids), pad),
             "attention_mask": _pad([[1] * len(s) for s in ids], 0),
             "labels": _pad(list(labels), -100),
-            "cl_input_ids": _pad(enc["input_ids"], pad),
-            "cl_attention_mask": _pad([[1] * len(s) for s in enc["input_ids"]], 0),
+            "cl_input_ids": _pad(cl_ids, pad),
+            "cl_attention_mask": _pad([[1] * len(s) for s in cl_ids], 0),
             "cl_entity_mask": _pad(ent, 0),
             "cl_group": torch.tensor(group, dtype=torch.long),
             "cl_is_positive": torch.tensor(is_pos, dtype=torch.bool),

@@ -32,12 +32,25 @@ def detach_head(model) -> ProjectionHead:
     return head
 
 
-def contrast_representations(model, inputs: dict) -> torch.Tensor:
-    """Last hidden states -> token projections -> NE-pooled, unit-norm r (N, D)."""
-    hidden = model.base_model(input_ids=inputs["cl_input_ids"],
-                              attention_mask=inputs["cl_attention_mask"]).last_hidden_state
-    z = getattr(model, HEAD_ATTR)(hidden)
-    return entity_pool(z, inputs["cl_entity_mask"], inputs["cl_attention_mask"])
+CONTRAST_CHUNK = 16  # texts per forward pass of the contrast view
+
+
+def contrast_representations(model, inputs: dict, chunk: int = CONTRAST_CHUNK) -> torch.Tensor:
+    """Last hidden states -> token projections -> NE-pooled, unit-norm r (N, D).
+
+    The collator sorts the texts longest first and right-pads them; each chunk
+    is cut to its own longest text, so padding costs little compute (a causal
+    LM's states for real tokens do not depend on trailing pads).
+    """
+    ids, mask, ent = inputs["cl_input_ids"], inputs["cl_attention_mask"], inputs["cl_entity_mask"]
+    head = getattr(model, HEAD_ATTR)
+    reps = []
+    for s in range(0, ids.shape[0], chunk):
+        m = mask[s:s + chunk]
+        width = max(int(m.sum(dim=1).max()), 1)
+        hidden = model.base_model(input_ids=ids[s:s + chunk, :width], attention_mask=m[:, :width]).last_hidden_state
+        reps.append(entity_pool(head(hidden), ent[s:s + chunk, :width], m[:, :width]))
+    return torch.cat(reps)
 
 
 def paper_loss(model, inputs: dict, *, alpha: float, tau: float, toxic_weight: float,
