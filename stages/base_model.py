@@ -38,16 +38,16 @@ def build_tiny(params, slug: str) -> dict:
     ckpt = checkpoint_dir("base", slug, fingerprint(run_cfg, [TLDR_TRAIN, COMMENTS_TRAIN]))
     args = training_arguments(ckpt, lr=cfg.lr, batch_size=cfg.batch_size, grad_accum=1, max_steps=cfg.max_steps,
                               epochs=1, warmup_steps=cfg.warmup_steps,
-                              save_steps=params.contrastive.checkpoint_every, seed=params.seed, precision="fp32")
+                              save_steps=cfg.checkpoint_every, seed=params.seed, precision="fp32")
     trainer = Trainer(model=model, args=args, train_dataset=tiny.BlockDataset(train_blocks))
     start = time.time()
-    result = train_with_resume(trainer, ckpt)
+    result, steps_run = train_with_resume(trainer, ckpt)
     elapsed = time.time() - start
     ppl = tiny.perplexity(model, held_blocks)
     with atomic_dir(model_dir(slug, "base")) as tmp:
         tiny.save(model, tok, tmp)
     clear_checkpoints(ckpt)
-    n_tokens = cfg.max_steps * cfg.batch_size * cfg.block_size
+    n_tokens = steps_run * cfg.batch_size * cfg.block_size
     print(f"tiny LM: {result.global_step} steps in {elapsed:.0f}s ({n_tokens / elapsed:.0f} tokens/s), "
           f"held-out perplexity {ppl:.1f}")
     return {

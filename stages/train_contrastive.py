@@ -47,8 +47,8 @@ def main() -> None:
                                  alpha=params.alpha, tau=params.tau, toxic_weight=cfg.toxic_weight,
                                  label_smoothing=cfg.label_smoothing)
     start = time.time()
-    result = train_with_resume(trainer, ckpt)
-    print(f"contrastive {slug}: {result.global_step} steps in {time.time() - start:.0f}s")
+    result, steps_run = train_with_resume(trainer, ckpt)
+    print(f"contrastive {slug}: {steps_run} steps in {time.time() - start:.0f}s (of {result.global_step})")
     with atomic_dir(model_dir(slug, "contrastive")) as tmp:
         if params.alpha > 0:
             detach_head(model).save(tmp)

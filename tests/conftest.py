@@ -15,6 +15,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
+# Stage scripts run as subprocesses must import this checkout's library, not whatever
+# clone the editable install last pointed at.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(REPO_ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

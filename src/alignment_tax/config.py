@@ -87,6 +87,7 @@ class TinyLMConfig:
     dropout: float = 0.0  # under one epoch of its corpus dropout buys nothing and costs 13% of a CPU step
     heldout_fraction: float = 0.05
     max_comment_rows: int = 5000
+    checkpoint_every: int = 100  # steps between resumable checkpoints
 
 
 @dataclass
@@ -212,7 +213,7 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(t.block_size <= t.n_positions, source, "tiny_lm.block_size", "must be <= tiny_lm.n_positions")
     _check(0 < t.heldout_fraction < 0.5, source, "tiny_lm.heldout_fraction", "must be in (0, 0.5)")
     _check(0 <= t.dropout < 1, source, "tiny_lm.dropout", "must be in [0, 1)")
-    for k in ("vocab_size", "n_layer", "n_head", "batch_size", "max_steps"):
+    for k in ("vocab_size", "n_layer", "n_head", "batch_size", "max_steps", "checkpoint_every"):
         _check(t[k] >= 1, source, f"tiny_lm.{k}", f"must be >= 1, got {t[k]}")
     s = cfg.scorers
     _check(s.toxicity.name in KNOWN_TOXICITY_SCORERS, source, "scorers.toxicity.name",

@@ -42,10 +42,12 @@ def reference_and_title(rows: list[dict], negatives_per_source: int, min_words: 
         kept.append(row)
     rng = random.Random(seed)
     summaries = [r["summary"] for r in kept]
+    n = len(kept)
     out = []
     for i, row in enumerate(kept):
-        others = [j for j in range(len(kept)) if summaries[j] != row["summary"]]
-        picks = rng.sample(others, min(negatives_per_source, len(others)))
+        # O(k) per post, not O(n): draw a few spare indices and drop those with the same summary
+        draw = rng.sample(range(n), min(n, negatives_per_source + 8))
+        picks = [j for j in draw if j != i and summaries[j] != row["summary"]][:negatives_per_source]
         out.append({
             "id": row["id"], "subreddit": row.get("subreddit"), "title": row.get("title"),
             "post": row["post"], "summary": row["summary"],

@@ -78,14 +78,19 @@ def training_arguments(out_dir: Path, *, lr: float, batch_size: int, grad_accum:
     )
 
 
-def train_with_resume(trainer, ckpt_dir: Path) -> Any:
-    """Resume from the newest checkpoint in ckpt_dir if one exists."""
+def train_with_resume(trainer, ckpt_dir: Path) -> tuple[Any, int]:
+    """Resume from the newest checkpoint in ckpt_dir if one exists.
+
+    Returns (TrainOutput, number of optimizer steps this call ran).
+    """
     from transformers.trainer_utils import get_last_checkpoint
 
     last = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+    start = int(Path(last).name.rsplit("-", 1)[1]) if last else 0  # Trainer names them checkpoint-<step>
     if last:
         print(f"resuming from {last}")
-    return trainer.train(resume_from_checkpoint=last)
+    result = trainer.train(resume_from_checkpoint=last)
+    return result, result.global_step - start
 
 
 def clear_checkpoints(ckpt_dir: Path) -> None:
