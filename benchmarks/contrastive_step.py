@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alignment_tax.config import load_params  # noqa: E402
 from alignment_tax.contrastive.collate import ContrastiveCollator  # noqa: E402
-from alignment_tax.contrastive.trainer import attach_head, paper_loss  # noqa: E402
+from alignment_tax.contrastive.head import ProjectionHead  # noqa: E402
+from alignment_tax.contrastive.trainer import ContrastiveLM  # noqa: E402
 from alignment_tax.io import read_jsonl  # noqa: E402
 from alignment_tax.models import tiny  # noqa: E402
 
@@ -51,11 +52,12 @@ def build(kind: str, params):
     return model, tok
 
 
-def one_step(model, opt, batch, alpha: float, device: str, kw: dict) -> float:
+def one_step(model, opt, batch, alpha: float, device: str) -> float:
     if device == "cuda":
         torch.cuda.synchronize()
     t = time.perf_counter()
-    loss, _ = paper_loss(model, batch, **dict(kw, alpha=alpha))
+    model.alpha = alpha  # alpha = 0 skips the contrast view entirely: a plain CE step
+    loss, _ = model(**batch)
     loss.backward()
     opt.step()
     opt.zero_grad(set_to_none=True)
@@ -64,12 +66,12 @@ def one_step(model, opt, batch, alpha: float, device: str, kw: dict) -> float:
     return time.perf_counter() - t
 
 
-def time_steps(model, batch, alpha: float, steps: int, device: str, kw: dict) -> tuple[list[float], list[float]]:
+def time_steps(model, batch, alpha: float, steps: int, device: str) -> tuple[list[float], list[float]]:
     """CE and contrastive steps interleaved, so machine drift hits both alike."""
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
     ce, cl = [], []
     for i in range(steps + 2):  # two warm-up rounds
-        a, b = one_step(model, opt, batch, 0.0, device, kw), one_step(model, opt, batch, alpha, device, kw)
+        a, b = one_step(model, opt, batch, 0.0, device), one_step(model, opt, batch, alpha, device)
         if i >= 2:
             ce.append(a)
             cl.append(b)
@@ -86,18 +88,18 @@ def main() -> None:
     params = load_params()
     entry = params.model_zoo.tiny
     torch.manual_seed(0)
-    model, tok = build(a.model, params)
+    lm, tok = build(a.model, params)
+    model = ContrastiveLM(lm, ProjectionHead(lm.config.hidden_size, params.contrastive.proj_dim), alpha=params.alpha,
+                          tau=params.tau, toxic_weight=params.contrastive.toxic_weight,
+                          label_smoothing=params.contrastive.label_smoothing)
     model.to(a.device).train()
-    attach_head(model, params.contrastive.proj_dim)
     bs = a.batch_size or entry.batch_size
     collate = ContrastiveCollator(tok, entry.max_length, params.contrastive.max_summary_tokens,
                                   entry.max_positives, entry.max_negatives)
     batch = {k: v.to(a.device) for k, v in collate(load_rows(bs)).items()}
-    kw = dict(tau=params.tau, toxic_weight=params.contrastive.toxic_weight,
-              label_smoothing=params.contrastive.label_smoothing)
     if a.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    ce_times, cl_times = time_steps(model, batch, params.alpha, a.steps, a.device, kw)
+    ce_times, cl_times = time_steps(model, batch, params.alpha, a.steps, a.device)
     ce, cl = statistics.median(ce_times), statistics.median(cl_times)
     lm_tokens = int(batch["attention_mask"].sum())
     cl_tokens = int(batch["cl_attention_mask"].sum())

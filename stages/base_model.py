@@ -43,6 +43,8 @@ def build_tiny(params, slug: str) -> dict:
     start = time.time()
     result, steps_run = train_with_resume(trainer, ckpt)
     elapsed = time.time() - start
+    if not trainer.is_world_process_zero():  # under torchrun / accelerate launch, rank 0 writes the outputs
+        return {}
     ppl = tiny.perplexity(model, held_blocks)
     with atomic_dir(model_dir(slug, "base")) as tmp:
         tiny.save(model, tok, tmp)
@@ -87,7 +89,8 @@ def main() -> None:
     params = load_params()
     entry = zoo_entry(params, slug)
     info = build_tiny(params, slug) if entry.build == "tiny_gpt2" else resolve_hub(params, slug)
-    write_json(Path("metrics/base") / f"{slug}.json", info)
+    if info:  # empty on the non-zero ranks of a distributed run
+        write_json(Path("metrics/base") / f"{slug}.json", info)
 
 
 if __name__ == "__main__":

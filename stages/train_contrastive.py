@@ -11,7 +11,8 @@ from omegaconf import OmegaConf
 
 from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.contrastive.collate import ContrastiveCollator
-from alignment_tax.contrastive.trainer import ContrastiveTrainer, attach_head, detach_head
+from alignment_tax.contrastive.head import ProjectionHead
+from alignment_tax.contrastive.trainer import ContrastiveLM, ContrastiveTrainer
 from alignment_tax.errors import stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
 from alignment_tax.models.loader import METHOD_FILE, load_for, model_dir
@@ -31,9 +32,11 @@ def main() -> None:
     entry, cfg = zoo_entry(params, slug), params.contrastive
     seed_everything(params.seed)
     rows = [r for _, r in read_jsonl(DATA)]
-    model, tok = load_for(params, slug, "base", precision="fp32")
-    if params.alpha > 0:  # with alpha = 0 the head would get no gradient (and DDP would complain)
-        attach_head(model, cfg.proj_dim)
+    lm, tok = load_for(params, slug, "base", precision="fp32")
+    # with alpha = 0 there is no head: it would get no gradient (and DDP would refuse the unused parameters)
+    head = ProjectionHead(lm.config.hidden_size, cfg.proj_dim) if params.alpha > 0 else None
+    model = ContrastiveLM(lm, head, alpha=params.alpha, tau=params.tau, toxic_weight=cfg.toxic_weight,
+                          label_smoothing=cfg.label_smoothing)
     run = {"alpha": params.alpha, "tau": params.tau, "seed": params.seed,
            "contrastive": OmegaConf.to_container(cfg), "entry": OmegaConf.to_container(entry)}
     ckpt = checkpoint_dir("contrastive", slug, fingerprint(run, [DATA, model_dir(slug, "base")]))
@@ -43,16 +46,14 @@ def main() -> None:
                               logging_steps=5)
     collator = ContrastiveCollator(tok, entry.max_length, cfg.max_summary_tokens,
                                    entry.max_positives, entry.max_negatives)
-    trainer = ContrastiveTrainer(model=model, args=args, train_dataset=rows, data_collator=collator,
-                                 alpha=params.alpha, tau=params.tau, toxic_weight=cfg.toxic_weight,
-                                 label_smoothing=cfg.label_smoothing)
+    trainer = ContrastiveTrainer(model=model, args=args, train_dataset=rows, data_collator=collator)
     start = time.time()
     result, steps_run = train_with_resume(trainer, ckpt)
     print(f"contrastive {slug}: {steps_run} steps in {time.time() - start:.0f}s (of {result.global_step})")
+    if not trainer.is_world_process_zero():  # under torchrun / accelerate launch, rank 0 writes the outputs
+        return
     with atomic_dir(model_dir(slug, "contrastive")) as tmp:
-        if params.alpha > 0:
-            detach_head(model).save(tmp)
-        model.save_pretrained(tmp, safe_serialization=True)
+        model.save(tmp)
         tok.save_pretrained(tmp)
         write_json(tmp / METHOD_FILE, {"method": "contrastive", "base": slug, **run})
     log = [e for e in trainer.state.log_history if "loss" in e]

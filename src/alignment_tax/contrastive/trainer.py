@@ -1,86 +1,101 @@
 """`ContrastiveTrainer`: a transformers.Trainer whose loss is the paper's.
 
-The projection head is attached to the model as `contrastive_head`, so the
-Trainer's optimizer, checkpoints, resume and DDP/FSDP wrapping cover it with no
-extra code; it is detached again before the LM is saved for generation.
-The contrast view runs through the base transformer only (no LM head): its
-logits would be thrown away.
+`ContrastiveLM` holds the causal LM and the projection head, and its forward
+computes the whole loss. That matters for DDP/FSDP: they sync gradients for
+what runs inside one forward call, and the loss needs two passes through the
+LM (the prompt+summary view and the contrast view). Checkpoints store the LM
+with `save_pretrained` (tied weights handled, loadable by any HF tool) and the
+head beside it, so `Trainer`'s resume works unchanged.
 """
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from pathlib import Path
+from typing import Optional
 
 import torch
+from torch import nn
 from transformers import Trainer
 
 from alignment_tax.contrastive.head import ProjectionHead
 from alignment_tax.contrastive.loss import contrastive_loss, label_smoothed_ce
 from alignment_tax.contrastive.pooling import entity_pool
 
-HEAD_ATTR = "contrastive_head"
-
-
-def attach_head(model, proj_dim: int) -> ProjectionHead:
-    head = ProjectionHead(model.config.hidden_size, proj_dim).to(model.device, model.dtype)
-    setattr(model, HEAD_ATTR, head)
-    return head
-
-
-def detach_head(model) -> ProjectionHead:
-    head = getattr(model, HEAD_ATTR)
-    delattr(model, HEAD_ATTR)
-    return head
-
-
 CONTRAST_CHUNK = 16  # texts per forward pass of the contrast view
 
 
-def contrast_representations(model, inputs: dict, chunk: int = CONTRAST_CHUNK) -> torch.Tensor:
+def contrast_representations(lm, head: ProjectionHead, inputs: dict, chunk: int = CONTRAST_CHUNK) -> torch.Tensor:
     """Last hidden states -> token projections -> NE-pooled, unit-norm r (N, D).
 
-    The collator sorts the texts longest first and right-pads them; each chunk
-    is cut to its own longest text, so padding costs little compute (a causal
-    LM's states for real tokens do not depend on trailing pads).
+    The contrast view runs through the base transformer only (its logits would
+    be thrown away). The collator sorts the texts longest first and right-pads
+    them; each chunk is cut to its own longest text, so padding costs little
+    (a causal LM's states for real tokens do not depend on trailing pads).
     """
     ids, mask, ent = inputs["cl_input_ids"], inputs["cl_attention_mask"], inputs["cl_entity_mask"]
-    head = getattr(model, HEAD_ATTR)
     reps = []
     for s in range(0, ids.shape[0], chunk):
         m = mask[s:s + chunk]
         width = max(int(m.sum(dim=1).max()), 1)
-        hidden = model.base_model(input_ids=ids[s:s + chunk, :width], attention_mask=m[:, :width]).last_hidden_state
+        hidden = lm.base_model(input_ids=ids[s:s + chunk, :width], attention_mask=m[:, :width]).last_hidden_state
         reps.append(entity_pool(head(hidden), ent[s:s + chunk, :width], m[:, :width]))
     return torch.cat(reps)
 
 
-def paper_loss(model, inputs: dict, *, alpha: float, tau: float, toxic_weight: float,
-               label_smoothing: float, core=None) -> tuple[torch.Tensor, dict]:
-    """L = L_ce + alpha * L_cl for one batch; returns (loss, parts for logging).
+class ContrastiveLM(nn.Module):
+    """L = L_ce + alpha * L_cl for one batch, as one module (head is None when alpha == 0)."""
 
-    `model` may be DDP/FSDP-wrapped (the CE forward goes through the wrapper so
-    gradient sync is set up); `core` is the unwrapped model that owns the head.
-    """
-    core = model if core is None else core
-    logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
-    ce = label_smoothed_ce(logits, inputs["labels"], label_smoothing)
-    toxic = bool(inputs["cl_toxic"].any())
-    if alpha > 0 and inputs["cl_input_ids"].numel():
-        r = contrast_representations(core, inputs)
-        cl = contrastive_loss(r, inputs["cl_group"], inputs["cl_is_positive"], toxic, tau, toxic_weight)
-    else:
-        cl = ce.new_zeros(())
-    return ce + alpha * cl, {"ce": ce.detach(), "cl": cl.detach(), "toxic_batch": float(toxic)}
+    def __init__(self, lm, head: Optional[ProjectionHead], *, alpha: float, tau: float, toxic_weight: float,
+                 label_smoothing: float):
+        super().__init__()
+        if alpha > 0 and head is None:
+            raise ValueError("alpha > 0 needs a projection head")
+        self.lm, self.head = lm, head
+        self.alpha, self.tau, self.toxic_weight, self.label_smoothing = alpha, tau, toxic_weight, label_smoothing
+
+    def forward(self, **inputs) -> tuple[torch.Tensor, dict]:
+        logits = self.lm(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+        ce = label_smoothed_ce(logits, inputs["labels"], self.label_smoothing)
+        toxic = bool(inputs["cl_toxic"].any())
+        if self.alpha > 0 and inputs["cl_input_ids"].numel():
+            r = contrast_representations(self.lm, self.head, inputs)
+            cl = contrastive_loss(r, inputs["cl_group"], inputs["cl_is_positive"], toxic, self.tau,
+                                  self.toxic_weight)
+        else:
+            cl = ce.new_zeros(())
+        return ce + self.alpha * cl, {"ce": ce.detach(), "cl": cl.detach(), "toxic_batch": float(toxic)}
+
+    def save(self, directory: Path) -> None:
+        """The LM as a save_pretrained directory (safetensors), the head beside it."""
+        self.lm.save_pretrained(directory, safe_serialization=True)
+        if self.head is not None:
+            self.head.save(directory)
+
+    def load(self, directory: Path) -> None:
+        """Inverse of `save`, in place (resume from a checkpoint)."""
+        from safetensors.torch import load_file
+
+        state = load_file(os.path.join(directory, "model.safetensors"))
+        missing, unexpected = self.lm.load_state_dict(state, strict=False)
+        tied = set(getattr(self.lm, "_tied_weights_keys", None) or []) | {"lm_head.weight"}
+        if unexpected or set(missing) - tied:
+            raise RuntimeError(f"{directory}: checkpoint does not match the model "
+                               f"(missing {sorted(set(missing) - tied)}, unexpected {sorted(unexpected)})")
+        self.lm.tie_weights()
+        if self.head is not None:
+            self.head.load_state_dict(ProjectionHead.load(Path(directory)).state_dict())
 
 
 class ContrastiveTrainer(Trainer):
-    def __init__(self, *args, alpha: float, tau: float, toxic_weight: float, label_smoothing: float, **kwargs):
+    """Trainer over a ContrastiveLM: logs CE and L_cl separately, checkpoints via ContrastiveLM.save."""
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.loss_kw = dict(alpha=alpha, tau=tau, toxic_weight=toxic_weight, label_smoothing=label_smoothing)
         self._parts = defaultdict(list)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        core = self.accelerator.unwrap_model(model)
-        loss, parts = paper_loss(model, inputs, core=core, **self.loss_kw)
+        loss, parts = model(**inputs)  # through the DDP/FSDP wrapper: one forward per step
         if model.training:
             for k, v in parts.items():
                 self._parts[k].append(float(v))
@@ -93,3 +108,13 @@ class ContrastiveTrainer(Trainer):
                 logs[k] = round(sum(vals) / len(vals), 6)
             self._parts.clear()
         super().log(logs, *args, **kwargs)
+
+    def _save(self, output_dir: Optional[str] = None, state_dict=None) -> None:
+        if not self.args.should_save:
+            return
+        output_dir = output_dir or self.args.output_dir
+        os.makedirs(output_dir, exist_ok=True)
+        self.accelerator.unwrap_model(self.model).save(Path(output_dir))
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
+        self.accelerator.unwrap_model(model or self.model).load(Path(resume_from_checkpoint))

@@ -69,6 +69,9 @@ def training_arguments(out_dir: Path, *, lr: float, batch_size: int, grad_accum:
         seed=seed,
         data_seed=seed,
         report_to="none",
+        # Without use_cpu, a CPU-only machine never sets up the gloo process group that
+        # torchrun/accelerate launch ask for, and every rank silently trains alone.
+        use_cpu=not on_gpu,
         remove_unused_columns=False,  # our collators emit extra columns
         dataloader_num_workers=0,
         dataloader_pin_memory=on_gpu,
