@@ -12,8 +12,8 @@ from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
 from alignment_tax.models import tiny
 from alignment_tax.models.loader import SOURCE_FILE, model_dir
-from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, seed_everything,
-                                           train_with_resume, training_arguments)
+from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
+                                           seed_everything, train_with_resume, training_arguments)
 
 TLDR_TRAIN = Path("data/prepared/tldr/train.jsonl")
 COMMENTS_TRAIN = Path("data/prepared/comments/train.jsonl")
@@ -57,7 +57,8 @@ def build_tiny(params, slug: str) -> dict:
         "n_params": sum(p.numel() for p in model.parameters()),
         "vocab_size": len(tok), "train_docs": len(train_docs), "heldout_docs": len(held_docs),
         "train_blocks": len(train_blocks), "heldout_tokens": len(held_blocks) * cfg.block_size,
-        "steps": result.global_step, "train_loss": round(result.training_loss, 6),
+        # from the logged history, which checkpoints restore: a resumed run reports what an uninterrupted one does
+        "steps": result.global_step, "final_train_loss": last_logged_loss(trainer),
         "heldout_perplexity": round(ppl, 4),
     }
 

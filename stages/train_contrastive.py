@@ -16,8 +16,8 @@ from alignment_tax.contrastive.trainer import ContrastiveLM, ContrastiveTrainer
 from alignment_tax.errors import stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
 from alignment_tax.models.loader import METHOD_FILE, load_for, model_dir
-from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, seed_everything,
-                                           train_with_resume, training_arguments)
+from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
+                                           seed_everything, train_with_resume, training_arguments)
 from alignment_tax.report.curves import write_loss_curve
 
 DATA = Path("data/contrastive/train.jsonl")
@@ -61,7 +61,7 @@ def main() -> None:
     last = log[-1] if log else {}
     write_json(Path("metrics/train/contrastive") / f"{slug}.json", {
         "model": slug, "method": "contrastive", "alpha": params.alpha, "tau": params.tau, "seed": params.seed,
-        "rows": len(rows), "steps": result.global_step, "train_loss": round(result.training_loss, 6),
+        "rows": len(rows), "steps": result.global_step, "final_loss": last_logged_loss(trainer),
         "final_ce": last.get("ce"), "final_cl": last.get("cl"),
         "toxic_batch_share": round(sum(e.get("toxic_batch", 0) for e in log) / len(log), 4) if log else None,
     })

@@ -96,6 +96,12 @@ def train_with_resume(trainer, ckpt_dir: Path) -> tuple[Any, int]:
     return result, result.global_step - start
 
 
+def last_logged_loss(trainer):
+    """The last logged training loss (log history survives a resume; TrainOutput.training_loss does not)."""
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    return round(float(losses[-1]), 6) if losses else None
+
+
 def clear_checkpoints(ckpt_dir: Path) -> None:
     """A finished run's checkpoints are spent: its outputs are in the DVC cache."""
     shutil.rmtree(ckpt_dir, ignore_errors=True)
