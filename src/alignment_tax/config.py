@@ -61,7 +61,7 @@ class RowsData:
 
 @dataclass
 class DataConfig:
-    source: str = "hub"  # "hub" or a directory laid out like ../shared/data
+    source: str = "hub"  # "hub" or a local mirror directory (layout: see README)
     min_words: int = 3  # the paper drops texts under three words (counted, never silent)
     tldr: TldrData = field(default_factory=TldrData)
     truthfulqa: RowsData = field(default_factory=RowsData)
