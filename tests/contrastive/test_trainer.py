@@ -142,3 +142,16 @@ def test_resume_from_checkpoint_matches_an_uninterrupted_run(tok, tmp_path):
     assert steps_run == 2
     for a, b in zip(m_straight.state_dict().values(), m_resumed.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_checkpoint_load_reads_sharded_weights(tok, tmp_path):
+    """Resume must work for models save_pretrained splits into shards (phi-2, Llama-2-7B)."""
+    src = objective(tok, seed=0)
+    src.lm.save_pretrained(tmp_path, max_shard_size="100KB")
+    src.head.save(tmp_path)
+    assert len(list(tmp_path.glob("model-*.safetensors"))) > 1
+    dst = objective(tok, seed=7)
+    dst.load(tmp_path)
+    for a, b in zip(src.state_dict().values(), dst.state_dict().values()):
+        assert torch.equal(a, b)
+    assert dst.lm.lm_head.weight.data_ptr() == dst.lm.transformer.wte.weight.data_ptr()  # still tied

@@ -76,7 +76,11 @@ class ContrastiveLM(nn.Module):
         """Inverse of `save`, in place (resume from a checkpoint)."""
         from safetensors.torch import load_file
 
-        state = load_file(os.path.join(directory, "model.safetensors"))
+        # save_pretrained shards large models (model-0000k-of-N.safetensors); a small one is one file
+        shards = sorted(Path(directory).glob("model*.safetensors"))
+        if not shards:
+            raise RuntimeError(f"{directory}: no model*.safetensors in the checkpoint")
+        state = {k: v for shard in shards for k, v in load_file(str(shard)).items()}
         missing, unexpected = self.lm.load_state_dict(state, strict=False)
         tied = set(getattr(self.lm, "_tied_weights_keys", None) or []) | {"lm_head.weight"}
         if unexpected or set(missing) - tied:
