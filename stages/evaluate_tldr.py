@@ -10,7 +10,7 @@ from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import tldr
 from alignment_tax.io import read_jsonl, write_json, write_jsonl
-from alignment_tax.models.loader import load_for, method_info
+from alignment_tax.models.runtime import load_runtime
 from alignment_tax.models.training import seed_everything
 from alignment_tax.scorers.faithfulness import load_faithfulness_scorer
 from alignment_tax.scorers.ner import load_ner
@@ -29,16 +29,15 @@ def main() -> None:
     entry = zoo_entry(params, a.model)
     seed_everything(params.seed)
     rows = [r for _, r in read_jsonl(EVAL)]
-    model, tok = load_for(params, a.model, a.method)
+    rt = load_runtime(params, a.model, a.method)
     scfg = params.scorers
     toxicity = load_toxicity_scorer(scfg)
     faithfulness = load_faithfulness_scorer(scfg, nlp=load_ner(scfg.ner_model))
-    records, metrics = tldr.evaluate(model, tok, rows, entry=entry, gen=params.generation,
+    records, metrics = tldr.evaluate(rt, rows, entry=entry, gen=params.generation,
                                      toxicity=toxicity, faithfulness=faithfulness,
                                      threshold=scfg.toxicity.threshold)
-    info = method_info(a.model, a.method)
     coords = {"model": a.model, "method": a.method, "seed": params.seed,
-              "alpha": info.get("alpha"), "tau": info.get("tau")}
+              "alpha": rt.info.get("alpha"), "tau": rt.info.get("tau")}
     write_jsonl(Path("data/generations/tldr") / a.model / f"{a.method}.jsonl", records)
     write_json(Path("metrics/tldr") / a.model / f"{a.method}.json", {**coords, **metrics})
 

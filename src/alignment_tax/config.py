@@ -16,7 +16,10 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from alignment_tax.augment import config as augment_config
+from alignment_tax.debias import config as debias_config
 from alignment_tax.errors import AlignmentTaxError
+from alignment_tax.evaluate import config as benchmarks_config
 
 PARAMS_FILE = "params.yaml"
 
@@ -149,6 +152,10 @@ class Params:
     scorers: ScorersConfig = field(default_factory=ScorersConfig)
     contrastive: ContrastiveConfig = field(default_factory=ContrastiveConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
+    # Sections owned by one concept each; their schemas live beside the code that reads them.
+    augment: augment_config.AugmentConfig = field(default_factory=augment_config.AugmentConfig)
+    debias: debias_config.DebiasConfig = field(default_factory=debias_config.DebiasConfig)
+    benchmarks: benchmarks_config.BenchmarksConfig = field(default_factory=benchmarks_config.BenchmarksConfig)
 
 
 def _fail(source: str, key: str, msg: str) -> AlignmentTaxError:
@@ -237,6 +244,8 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(0 <= g.min_new_tokens <= g.max_new_tokens, source, "generation.min_new_tokens",
            "must be between 0 and generation.max_new_tokens")
     _check(g.no_repeat_ngram_size >= 0, source, "generation.no_repeat_ngram_size", "must be >= 0 (0 = off)")
+    for name, module in (("augment", augment_config), ("debias", debias_config), ("benchmarks", benchmarks_config)):
+        module.validate(cfg[name], lambda cond, key, msg, _n=name: _check(cond, source, f"{_n}.{key}", msg))
 
 
 def zoo_entry(params: DictConfig, slug: str):

@@ -20,7 +20,8 @@ def left_pad(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
 @torch.no_grad()
 def generate(model, tokenizer, prompts: list[list[int]], *, max_new_tokens: int, batch_size: int,
              num_beams: int = 1, do_sample: bool = False, no_repeat_ngram_size: int = 0,
-             min_new_tokens: int = 0, desc: str = "generate") -> list[str]:
+             min_new_tokens: int = 0, logits_processor=None, desc: str = "generate") -> list[str]:
+    """`logits_processor`: a method's decoding-time change (Runtime.logits_processor), or None."""
     model.eval()
     order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
     out: list[str] = [""] * len(prompts)
@@ -32,6 +33,7 @@ def generate(model, tokenizer, prompts: list[list[int]], *, max_new_tokens: int,
             max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=do_sample,
             no_repeat_ngram_size=no_repeat_ngram_size, min_new_tokens=min_new_tokens,
             pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+            logits_processor=logits_processor,
         )
         texts = tokenizer.batch_decode(gen[:, ids.shape[1]:], skip_special_tokens=True)
         for i, text in zip(idx, texts):

@@ -15,14 +15,15 @@ def context_limit(model, entry_max_length: int) -> int:
     return min(entry_max_length, n_pos) if n_pos else entry_max_length
 
 
-def evaluate(model, tok, rows: list[dict], *, entry, gen, toxicity, faithfulness, threshold: float):
-    """Returns (per-summary records, metrics dict without coordinates)."""
-    max_prompt = context_limit(model, entry.max_length) - gen.max_new_tokens
-    prompts = [tldr_prompt_ids(tok, r, max_prompt) for r in rows]
+def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, threshold: float):
+    """Summaries by Runtime `rt`; returns (per-summary records, metrics dict without coordinates)."""
+    model, tok = rt.model, rt.tokenizer
+    max_prompt = context_limit(model, entry.max_length) - gen.max_new_tokens - len(rt.prefix_ids)
+    prompts = [rt.with_prefix(tldr_prompt_ids(tok, r, max_prompt)) for r in rows]
     summaries = generate(model, tok, prompts, max_new_tokens=gen.max_new_tokens, batch_size=gen.batch_size,
                          num_beams=gen.num_beams, do_sample=gen.do_sample,
                          no_repeat_ngram_size=gen.no_repeat_ngram_size, min_new_tokens=gen.min_new_tokens,
-                         desc="tldr")
+                         logits_processor=rt.logits_processor, desc="tldr")
     tox = np.asarray(toxicity.score(summaries), dtype=float)
     posts = [r["post"] for r in rows]
     faith = {k: np.asarray(v, dtype=float) for k, v in faithfulness.score(posts, summaries).items()}

@@ -1,0 +1,1 @@
+"""Debiasing baselines (CDA, Dropout, INLP, SentenceDebias, Self-Debias, Instructive, DPO)."""

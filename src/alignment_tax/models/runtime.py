@@ -1,0 +1,66 @@
+"""A grid cell's model as every benchmark uses it: weights plus what its method changes at inference.
+
+Evaluations load a cell with `load_runtime(params, slug, method)` and touch only this
+interface, so every method is scored by the same code:
+
+  rt.model, rt.tokenizer
+  rt.prefix_ids        token ids placed before every prompt (Instructive Debiasing's
+                       instruction); [] for most methods
+  rt.logits_processor  a LogitsProcessorList for `generate` (Self-Debias); empty otherwise
+  rt.token_logprobs(ids, mask) -> [B, T-1] log p(ids[:, t] | ids[:, :t]), for log-likelihood
+                       benchmarks; a decoding-time method may replace it (`logprob_fn`)
+
+Hidden-state projections (INLP, SentenceDebias) are forward hooks on the model
+itself, so they act in `generate` and in `token_logprobs` alike. What a method
+needs is recorded in its model directory's alignment_tax.json; `debias.runtime`
+turns that record into the fields above.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import torch
+from transformers import LogitsProcessorList
+
+from alignment_tax.models.loader import load_for, method_info, model_dir
+
+
+def position_ids(mask: torch.Tensor) -> torch.Tensor:
+    """Positions that ignore padding on either side (a plain forward does not derive them from the mask)."""
+    return (mask.long().cumsum(-1) - 1).clamp(min=0)
+
+
+@torch.no_grad()
+def plain_token_logprobs(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    out = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask))
+    logp = torch.log_softmax(out.logits[:, :-1].float(), dim=-1)
+    return logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+
+
+@dataclass
+class Runtime:
+    model: Any
+    tokenizer: Any
+    method: str
+    info: dict = field(default_factory=dict)  # the method's alignment_tax.json ({} for base)
+    prefix_ids: list[int] = field(default_factory=list)
+    logits_processor: LogitsProcessorList = field(default_factory=LogitsProcessorList)
+    logprob_fn: Optional[Callable] = None  # (model, ids, mask) -> [B, T-1]; None = plain forward
+
+    def with_prefix(self, ids: list[int]) -> list[int]:
+        return list(self.prefix_ids) + list(ids)
+
+    def token_logprobs(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        self.model.eval()
+        ids, mask = ids.to(self.model.device), mask.to(self.model.device)
+        return (self.logprob_fn or plain_token_logprobs)(self.model, ids, mask)
+
+
+def load_runtime(params, slug: str, method: str, precision: Optional[str] = None) -> Runtime:
+    from alignment_tax.debias.runtime import apply_method
+
+    model, tok = load_for(params, slug, method, precision)
+    rt = Runtime(model=model, tokenizer=tok, method=method, info=method_info(slug, method))
+    apply_method(rt, model_dir(slug, method))
+    return rt
