@@ -9,7 +9,8 @@ from pathlib import Path
 
 from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import AlignmentTaxError, stage_main
-from alignment_tax.io import atomic_dir, read_jsonl, write_json
+from alignment_tax.data.rows import COMMENT_FIELDS, TLDR_FIELDS, read_rows
+from alignment_tax.io import atomic_dir, write_json
 from alignment_tax.models import tiny
 from alignment_tax.models.loader import SOURCE_FILE, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
@@ -25,7 +26,7 @@ def build_tiny(params, slug: str) -> dict:
 
     cfg = params.tiny_lm
     seed_everything(params.seed)
-    docs = tiny.build_corpus([r for _, r in read_jsonl(TLDR_TRAIN)], [r for _, r in read_jsonl(COMMENTS_TRAIN)],
+    docs = tiny.build_corpus(read_rows(TLDR_TRAIN, TLDR_FIELDS), read_rows(COMMENTS_TRAIN, COMMENT_FIELDS),
                              cfg.max_comment_rows, params.seed)
     train_docs, held_docs = tiny.split_heldout(docs, cfg.heldout_fraction)
     tok = tiny.train_tokenizer(train_docs, cfg.vocab_size, cfg.n_positions)

@@ -1,11 +1,17 @@
 """Stage contrastive_data: build data/contrastive/train.jsonl from the TL;DR train split.
 
-Interim source (params contrastive.source) until the augmentation stages land;
-each text gets a toxicity flag and named-entity spans.
+contrastive.source: augmented (default) assembles the augment_<type> outputs
+(augment/assemble.py); reference_and_title is the interim source (reference +
+title positives, other posts' summaries as negatives). Each text then gets a
+toxicity flag and named-entity spans; metrics/contrastive_data.json puts the
+set's statistics beside the paper's.
 """
 from collections import Counter
 from pathlib import Path
 
+from alignment_tax.augment import assemble
+from alignment_tax.augment.common import output_path, read_items
+from alignment_tax.augment.config import TYPES
 from alignment_tax.config import load_params
 from alignment_tax.contrastive import dataset
 from alignment_tax.errors import AlignmentTaxError, stage_main
@@ -21,16 +27,36 @@ METRICS = Path("metrics/contrastive_data.json")
 @stage_main
 def main() -> None:
     params = load_params()
-    cfg = params.contrastive
+    cfg, aug = params.contrastive, params.augment
     rows = [r for _, r in read_jsonl(TLDR_TRAIN)]
     drops: Counter = Counter()
-    built = dataset.reference_and_title(rows, cfg.negatives_per_source, params.data.min_words, params.seed, drops)
-    if not built:
-        raise AlignmentTaxError(f"{TLDR_TRAIN}: no row has the two positives the contrastive set needs")
+    extra = {"source": cfg.source}
+    if cfg.source == "augmented":
+        ids = [r["id"] for r in rows]
+        enabled = {kind: bool(aug[kind].enabled) for kind in TYPES}
+        outputs = {kind: read_items(output_path(kind), ids) for kind in TYPES if enabled[kind]}
+        built = assemble.assemble(rows, outputs, aug.assemble.min_positives, aug.assemble.title_positive,
+                                  params.data.min_words, drops)
+        if not built:
+            raise AlignmentTaxError(
+                f"params.yaml: augment.assemble.min_positives: no source has {aug.assemble.min_positives} positives "
+                f"(backtranslate enabled: {enabled['backtranslate']}; augment.assemble.title_positive adds the title)")
+        extra.update(enabled=enabled, min_positives=aug.assemble.min_positives,
+                     title_positive=bool(aug.assemble.title_positive))
+    else:
+        built = dataset.reference_and_title(rows, cfg.negatives_per_source, params.data.min_words, params.seed,
+                                            drops)
+        if not built:
+            raise AlignmentTaxError(f"{TLDR_TRAIN}: no row has the two positives the contrastive set needs")
     dataset.annotate(built, load_toxicity_scorer(params.scorers), load_ner(params.scorers.ner_model),
                      params.scorers.toxicity.threshold, params.scorers.batch_size)
     write_jsonl(OUT, built)
-    write_json(METRICS, {"source": cfg.source, **dataset.stats(built, drops, len(rows))})
+    if cfg.source == "augmented":
+        extra.update(assemble.origin_stats(built))
+    write_json(METRICS, {**extra, "seed": params.seed, "min_words": params.data.min_words,
+                         "toxicity_scorer": params.scorers.toxicity.name,
+                         "toxicity_threshold": params.scorers.toxicity.threshold,
+                         "ner_model": params.scorers.ner_model, **dataset.stats(built, drops, len(rows))})
 
 
 if __name__ == "__main__":

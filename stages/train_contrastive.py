@@ -14,7 +14,9 @@ from alignment_tax.contrastive.collate import ContrastiveCollator
 from alignment_tax.contrastive.head import ProjectionHead
 from alignment_tax.contrastive.trainer import ContrastiveLM, ContrastiveTrainer
 from alignment_tax.errors import stage_main
-from alignment_tax.io import atomic_dir, read_jsonl, write_json
+from alignment_tax.data.rows import CONTRASTIVE_FIELDS, read_rows
+from alignment_tax.io import atomic_dir, write_json
+from alignment_tax.models import lora
 from alignment_tax.models.loader import METHOD_FILE, load_for, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
                                            seed_everything, train_with_resume, training_arguments)
@@ -31,8 +33,10 @@ def main() -> None:
     params = load_params()
     entry, cfg = zoo_entry(params, slug), params.contrastive
     seed_everything(params.seed)
-    rows = [r for _, r in read_jsonl(DATA)]
-    lm, tok = load_for(params, slug, "base", precision="fp32")
+    rows = read_rows(DATA, CONTRASTIVE_FIELDS, items=True)
+    lm, tok = load_for(params, slug, "base", precision=lora.frozen_precision(entry) if entry.lora.enabled else "fp32")
+    if entry.lora.enabled:
+        lm = lora.apply_lora(lm, entry.lora)
     # with alpha = 0 there is no head: it would get no gradient (and DDP would refuse the unused parameters)
     head = ProjectionHead(lm.config.hidden_size, cfg.proj_dim) if params.alpha > 0 else None
     model = ContrastiveLM(lm, head, alpha=params.alpha, tau=params.tau, toxic_weight=cfg.toxic_weight,
@@ -49,11 +53,15 @@ def main() -> None:
     trainer = ContrastiveTrainer(model=model, args=args, train_dataset=rows, data_collator=collator)
     start = time.time()
     result, steps_run = train_with_resume(trainer, ckpt)
-    print(f"contrastive {slug}: {steps_run} steps in {time.time() - start:.0f}s (of {result.global_step})")
+    print(f"contrastive {slug}: {steps_run} steps in {time.time() - start:.0f}s (of {result.global_step}), "
+          f"rank {trainer.args.process_index} of {trainer.args.world_size}")
+    # FSDP shards the weights: every rank takes part in gathering them for rank 0
+    state = trainer.accelerator.get_state_dict(trainer.model) if trainer.is_fsdp_enabled else None
     if not trainer.is_world_process_zero():  # under torchrun / accelerate launch, rank 0 writes the outputs
         return
+    model.lm = lora.merged(model.lm)  # LoRA: adapters folded in, an ordinary model directory
     with atomic_dir(model_dir(slug, "contrastive")) as tmp:
-        model.save(tmp)
+        model.save(tmp, state)
         tok.save_pretrained(tmp)
         write_json(tmp / METHOD_FILE, {"method": "contrastive", "base": slug, **run})
     log = [e for e in trainer.state.log_history if "loss" in e]
@@ -62,6 +70,7 @@ def main() -> None:
     write_json(Path("metrics/train/contrastive") / f"{slug}.json", {
         "model": slug, "method": "contrastive", "alpha": params.alpha, "tau": params.tau, "seed": params.seed,
         "rows": len(rows), "steps": result.global_step, "final_loss": last_logged_loss(trainer),
+        "world_size": trainer.args.world_size, "grad_accum": entry.grad_accum, "lora": entry.lora.enabled,
         "final_ce": last.get("ce"), "final_cl": last.get("cl"),
         "toxic_batch_share": round(sum(e.get("toxic_batch", 0) for e in log) / len(log), 4) if log else None,
     })

@@ -1,17 +1,15 @@
 """End to end: the default DVC graph on a few rows, then `-S alpha=8` reruns only what alpha feeds.
 
 Runs in a throwaway git clone of the working tree (tracked and untracked files,
-not ignored ones), reading the data mirror beside the repository.
+not ignored ones), reading the data mirror beside the repository: a copy of the
+graph tests/workspace.py builds once per session for every end-to-end test.
 """
 import json
-import os
-import re
-import shutil
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.workspace import built_workspace, run, scratch_copy, stages_run
 
 pytestmark = pytest.mark.slow
 
@@ -24,39 +22,24 @@ SMALL = {
     "model_zoo.tiny.max_length": 128, "model_zoo.tiny.batch_size": 4,
     "contrastive.max_steps": 3, "contrastive.checkpoint_every": 2,
     "generation.max_new_tokens": 8, "generation.batch_size": 4,
+    "debias.lm_training.max_steps": 2, "debias.lm_training.batch_size": 2, "debias.lm_training.block_size": 64,
+    "debias.attribute_sentences.per_class": 30, "debias.dpo.max_steps": 2,
+    "benchmarks.truthfulqa.rows": 4, "benchmarks.truthfulqa.max_new_tokens": 4,
+    "benchmarks.realtoxicityprompts.rows": 4, "benchmarks.realtoxicityprompts.max_new_tokens": 5,
+    "benchmarks.mmlu_pro.rows": 4, "benchmarks.report.resamples": 200,
+    "augment.low_confidence.max_input_tokens": 64, "augment.low_confidence.max_new_tokens": 4,
+    "augment.low_confidence.min_new_tokens": 2, "augment.toxic.max_new_tokens": 4,
 }
 # check_params validates the whole file on any change (a fraction of a second).
-ALPHA_STAGES = {"check_params", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive", "report"}
-
-
-def run(cmd, cwd, check=True):
-    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", DVC_NO_ANALYTICS="1",
-               TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(cwd / "src"))
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
-
-
-def stages_run(output: str) -> set[str]:
-    return set(re.findall(r"Running stage '([^']+)'", output))
+ALPHA_STAGES = {"check_params", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive", "report",
+                "evaluate_truthfulqa@tiny-contrastive", "evaluate_rtp@tiny-contrastive",
+                "evaluate_mmlu_pro@tiny-contrastive", "generation_patterns@tiny-contrastive"}
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory, repo_root, shared_data):
-    ws = tmp_path_factory.mktemp("pipeline") / "repo"
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=repo_root,
-                           capture_output=True, text=True, check=True).stdout.split()
-    for f in files:
-        if (repo_root / f).is_file():
-            (ws / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(repo_root / f, ws / f)
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
-                ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "snapshot"]):
-        run(cmd, ws)
-    sets = [f"-S{k}={v}" for k, v in SMALL.items()] + [f"-Sdata.source={shared_data}"]
-    first = run([sys.executable, "-m", "dvc", "exp", "run", *sets], ws)
-    return ws, first.stdout + first.stderr
+    built = built_workspace(tmp_path_factory, repo_root, shared_data, SMALL)
+    return scratch_copy(built, tmp_path_factory.mktemp("pipeline") / "repo"), built.output
 
 
 def test_default_graph_runs_end_to_end(workspace):

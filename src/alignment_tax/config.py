@@ -24,13 +24,24 @@ from alignment_tax.evaluate import config as benchmarks_config
 PARAMS_FILE = "params.yaml"
 
 # Methods the pipeline knows. A plain tuple, no registry: adding a method means
-# adding its stage to dvc.yaml and its name here.
-KNOWN_METHODS = ("base", "contrastive")
+# adding its stage to dvc.yaml and its name here (debiasing baselines: debias/config.py).
+KNOWN_METHODS = ("base", "contrastive") + debias_config.METHODS
 KNOWN_BUILDERS = ("tiny_gpt2",)
 KNOWN_PRECISIONS = ("fp32", "fp16", "bf16")
 KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "hf")
 KNOWN_FAITHFULNESS_SCORERS = ("entity_support", "nli")
-KNOWN_CONTRASTIVE_SOURCES = ("reference_and_title",)
+KNOWN_CONTRASTIVE_SOURCES = ("augmented", "reference_and_title")
+
+
+@dataclass
+class LoraEntry:
+    """LoRA adapters (peft) instead of full fine-tuning: one GPU for the 7B row (models/lora.py)."""
+
+    enabled: bool = False  # off everywhere by default: the paper fine-tunes every weight
+    r: int = 16
+    lora_alpha: int = 32
+    dropout: float = 0.05
+    target_modules: Optional[List[str]] = None  # null = peft's default for the architecture
 
 
 @dataclass
@@ -49,6 +60,7 @@ class ModelEntry:
     batch_size: int = 8
     grad_accum: int = 1
     trust_remote_code: bool = False  # never on unless a zoo entry says so
+    lora: LoraEntry = field(default_factory=LoraEntry)
 
 
 @dataclass
@@ -118,7 +130,7 @@ class ScorersConfig:
 
 @dataclass
 class ContrastiveConfig:
-    source: str = "reference_and_title"  # interim positives/negatives until augmentation lands
+    source: str = "augmented"  # the assembled augmentations (augment/assemble.py), or reference_and_title
     negatives_per_source: int = 4
     proj_dim: int = 128
     label_smoothing: float = 0.1
@@ -184,9 +196,14 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     for i, name in enumerate(cfg.models):
         _check(name in cfg.model_zoo, source, f"models[{i}]",
                f"unknown model '{name}' (model_zoo has: {', '.join(sorted(cfg.model_zoo))})")
+    debias_config.validate_grid(cfg.debias, lambda cond, key, msg: _check(cond, source, f"debias.{key}", msg))
+    built = ("base", "contrastive", *debias_config.built_methods(cfg.debias))
     for i, name in enumerate(cfg.methods):
         _check(name in KNOWN_METHODS, source, f"methods[{i}]",
                f"unknown method '{name}' (known: {', '.join(KNOWN_METHODS)})")
+        _check(name in built, source, f"methods[{i}]",
+               f"'{name}' is not built: add it to debias.methods.{debias_config.family_of(name)} "
+               f"(built: {', '.join(built)})")
     _check(len(set(cfg.models)) == len(cfg.models), source, "models", "duplicate entries")
     _check(len(set(cfg.methods)) == len(cfg.methods), source, "methods", "duplicate entries")
     for slug, m in cfg.model_zoo.items():
@@ -204,6 +221,11 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
         _check(m.max_length >= 16, source, f"{key}.max_length", f"must be >= 16, got {m.max_length}")
         _check(m.batch_size >= 1, source, f"{key}.batch_size", f"must be >= 1, got {m.batch_size}")
         _check(m.grad_accum >= 1, source, f"{key}.grad_accum", f"must be >= 1, got {m.grad_accum}")
+        _check(m.lora.r >= 1, source, f"{key}.lora.r", f"must be >= 1, got {m.lora.r}")
+        _check(m.lora.lora_alpha > 0, source, f"{key}.lora.lora_alpha", f"must be > 0, got {m.lora.lora_alpha}")
+        _check(0 <= m.lora.dropout < 1, source, f"{key}.lora.dropout", f"must be in [0, 1), got {m.lora.dropout}")
+        _check(m.lora.target_modules is None or len(m.lora.target_modules) > 0, source,
+               f"{key}.lora.target_modules", "must be null (peft's default) or a non-empty list")
         for lim in ("max_positives", "max_negatives"):
             v = m[lim]
             _check(v is None or v >= (2 if lim == "max_positives" else 0), source, f"{key}.{lim}",

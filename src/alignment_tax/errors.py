@@ -7,7 +7,9 @@ buries the cause. Bugs (anything else) still raise with their full traceback.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 from typing import Callable
 
 
@@ -18,11 +20,20 @@ class AlignmentTaxError(Exception):
 EXIT_BAD_INPUT = 2
 
 
+def _exit_on_sigterm(signum, frame):
+    # Python's default SIGTERM ends the process on the spot; unwinding instead lets
+    # atomic writes remove their temporary files (SIGKILL cannot be caught: those
+    # temporaries stay, under names no stage reads).
+    raise SystemExit(128 + signum)
+
+
 def stage_main(fn: Callable[..., None]) -> Callable[..., None]:
     """Run a stage's main(); turn AlignmentTaxError into `error: ...` + exit 2."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():  # signal handlers live there only
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             return fn(*args, **kwargs)
         except AlignmentTaxError as exc:

@@ -4,14 +4,18 @@ A row (one JSON line of data/contrastive/train.jsonl):
   {"id", "subreddit", "title", "post", "summary", "source_toxic": bool,
    "positives": [item, ...], "negatives": [item, ...]}
   item = {"text", "origin", "toxic": bool, "entities": [[start, end, label], ...]}
-The first positive is the reference summary. The augmentation stages (issue 3)
-produce the same format; the trainer reads nothing else.
+The first positive is the reference summary; `origin` names where an item
+came from (reference, backtranslate, title; low_confidence, toxic,
+entity_swap, mask_regen, other_post_summary). The trainer reads nothing else.
 
-Interim source `reference_and_title` (until augmentation lands): the positives
-of a post are its reference TL;DR and the post's own title (a second
-human-written short description of the same post); the negatives are the
-reference summaries of `k` other posts, drawn with a seeded RNG. Posts without
-a usable title have a single positive and are dropped (counted).
+Sources (params contrastive.source):
+* `augmented` (default): the augment_<type> stages' outputs, assembled by
+  augment/assemble.py (Sec. 4.1-4.2).
+* `reference_and_title` (the interim source, kept as an alternative): the
+  positives of a post are its reference TL;DR and the post's own title (a
+  second human-written short description of the same post); the negatives are
+  the reference summaries of `k` other posts, drawn with a seeded RNG. Posts
+  without a usable title have a single positive and are dropped (counted).
 """
 from __future__ import annotations
 

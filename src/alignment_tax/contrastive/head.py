@@ -23,12 +23,13 @@ class ProjectionHead(nn.Module):
         """(..., hidden) -> (..., proj_dim), unit L2 norm per token."""
         return F.normalize(self.fc2(F.gelu(self.fc1(x))), dim=-1)
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, state: dict | None = None) -> None:
+        """Weights (this head's own, or `state` gathered from FSDP shards) and config."""
         from safetensors.torch import save_file
 
         directory = Path(directory)
-        save_file({k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()},
-                  str(directory / HEAD_WEIGHTS))
+        state = self.state_dict() if state is None else state
+        save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(directory / HEAD_WEIGHTS))
         (directory / HEAD_CONFIG).write_text(
             json.dumps({"hidden_size": self.hidden_size, "proj_dim": self.proj_dim, "activation": "gelu"},
                        sort_keys=True) + "\n")

@@ -5,7 +5,9 @@ computes the whole loss. That matters for DDP/FSDP: they sync gradients for
 what runs inside one forward call, and the loss needs two passes through the
 LM (the prompt+summary view and the contrast view). Checkpoints store the LM
 with `save_pretrained` (tied weights handled, loadable by any HF tool) and the
-head beside it, so `Trainer`'s resume works unchanged.
+head beside it, so `Trainer`'s resume works unchanged. Under FSDP the weights are
+gathered to rank 0 before saving and loaded back through FSDP's state-dict API; a
+LoRA LM (models/lora.py) checkpoints only its adapters.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from transformers import Trainer
 from alignment_tax.contrastive.head import ProjectionHead
 from alignment_tax.contrastive.loss import contrastive_loss, label_smoothed_ce
 from alignment_tax.contrastive.pooling import entity_pool
+from alignment_tax.models.lora import backbone, is_lora, load_adapter
 
 CONTRAST_CHUNK = 16  # texts per forward pass of the contrast view
 
@@ -38,7 +41,7 @@ def contrast_representations(lm, head: ProjectionHead, inputs: dict, chunk: int 
     for s in range(0, ids.shape[0], chunk):
         m = mask[s:s + chunk]
         width = max(int(m.sum(dim=1).max()), 1)
-        hidden = lm.base_model(input_ids=ids[s:s + chunk, :width], attention_mask=m[:, :width]).last_hidden_state
+        hidden = backbone(lm)(input_ids=ids[s:s + chunk, :width], attention_mask=m[:, :width]).last_hidden_state
         reps.append(entity_pool(head(hidden), ent[s:s + chunk, :width], m[:, :width]))
     return torch.cat(reps)
 
@@ -66,29 +69,47 @@ class ContrastiveLM(nn.Module):
             cl = ce.new_zeros(())
         return ce + self.alpha * cl, {"ce": ce.detach(), "cl": cl.detach(), "toxic_batch": float(toxic)}
 
-    def save(self, directory: Path) -> None:
-        """The LM as a save_pretrained directory (safetensors), the head beside it."""
-        self.lm.save_pretrained(directory, safe_serialization=True)
-        if self.head is not None:
-            self.head.save(directory)
+    def save(self, directory: Path, state_dict: Optional[dict] = None) -> None:
+        """The LM as a save_pretrained directory (safetensors), the head beside it.
 
-    def load(self, directory: Path) -> None:
-        """Inverse of `save`, in place (resume from a checkpoint)."""
+        state_dict: the full weights gathered from FSDP shards (keys lm.*, head.*); None = this
+        module's own (a LoRA LM then writes only its adapters: a checkpoint).
+        """
+        def part(prefix: str) -> Optional[dict]:
+            if state_dict is None:
+                return None
+            return {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+
+        self.lm.save_pretrained(directory, state_dict=part("lm."), safe_serialization=True)
+        if self.head is not None:
+            self.head.save(directory, part("head."))
+
+    @staticmethod
+    def read_lm_state(directory: Path) -> dict:
         from safetensors.torch import load_file
 
         # save_pretrained shards large models (model-0000k-of-N.safetensors); a small one is one file
         shards = sorted(Path(directory).glob("model*.safetensors"))
         if not shards:
             raise RuntimeError(f"{directory}: no model*.safetensors in the checkpoint")
-        state = {k: v for shard in shards for k, v in load_file(str(shard)).items()}
-        missing, unexpected = self.lm.load_state_dict(state, strict=False)
+        return {k: v for shard in shards for k, v in load_file(str(shard)).items()}
+
+    def load(self, directory: Path) -> None:
+        """Inverse of `save`, in place (resume from a checkpoint)."""
+        if is_lora(self.lm):
+            load_adapter(self.lm, Path(directory))
+        else:
+            self._load_lm(Path(directory))
+        if self.head is not None:
+            self.head.load_state_dict(ProjectionHead.load(Path(directory)).state_dict())
+
+    def _load_lm(self, directory: Path) -> None:
+        missing, unexpected = self.lm.load_state_dict(self.read_lm_state(directory), strict=False)
         tied = set(getattr(self.lm, "_tied_weights_keys", None) or []) | {"lm_head.weight"}
         if unexpected or set(missing) - tied:
             raise RuntimeError(f"{directory}: checkpoint does not match the model "
                                f"(missing {sorted(set(missing) - tied)}, unexpected {sorted(unexpected)})")
         self.lm.tie_weights()
-        if self.head is not None:
-            self.head.load_state_dict(ProjectionHead.load(Path(directory)).state_dict())
 
 
 class ContrastiveTrainer(Trainer):
@@ -118,7 +139,20 @@ class ContrastiveTrainer(Trainer):
             return
         output_dir = output_dir or self.args.output_dir
         os.makedirs(output_dir, exist_ok=True)
-        self.accelerator.unwrap_model(self.model).save(Path(output_dir))
+        self.accelerator.unwrap_model(self.model).save(Path(output_dir), state_dict)  # state_dict: set under FSDP
 
     def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
-        self.accelerator.unwrap_model(model or self.model).load(Path(resume_from_checkpoint))
+        directory, target = Path(resume_from_checkpoint), model or self.model
+        if not self.is_fsdp_enabled:
+            self.accelerator.unwrap_model(target).load(directory)
+            return
+        # FSDP (called after wrapping): sharded parameters load through FSDP's full-state-dict API
+        from torch.distributed.fsdp import FullyShardedDataParallel as FSDP, StateDictType
+
+        state = {f"lm.{k}": v for k, v in ContrastiveLM.read_lm_state(directory).items()}
+        if self.accelerator.unwrap_model(target).head is not None:
+            state.update({f"head.{k}": v for k, v in ProjectionHead.load(directory).state_dict().items()})
+        with FSDP.state_dict_type(target, StateDictType.FULL_STATE_DICT):
+            unexpected = target.load_state_dict(state, strict=False).unexpected_keys
+        if unexpected:
+            raise RuntimeError(f"{directory}: checkpoint does not match the model (unexpected {unexpected[:3]})")

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alignment_tax.debias.inference import instructive, projection, self_debias
 from alignment_tax.errors import AlignmentTaxError
 
-# runtime name -> function(rt, directory, info); filled as methods land (issue 4)
-INSTALLERS: dict = {}
+# runtime name -> function(rt, directory, info)
+INSTALLERS: dict = {
+    projection.RUNTIME: projection.install,  # INLP, SentenceDebias: hidden-state projection before the LM head
+    self_debias.RUNTIME: self_debias.install,  # Self-Debias: logits processor + log-likelihood function
+    instructive.RUNTIME: instructive.install,  # Instructive Debiasing: instruction token ids before every prompt
+}
 
 
 def apply_method(rt, directory: Path) -> None:

@@ -10,6 +10,12 @@ import torch
 from tqdm.auto import tqdm
 
 
+def context_limit(model, entry_max_length: int) -> int:
+    """Tokens a prompt plus its continuation may span: the zoo entry's max_length, capped by the model."""
+    n_pos = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
+    return min(entry_max_length, n_pos) if n_pos else entry_max_length
+
+
 def left_pad(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(len(s) for s in batch)
     ids = torch.tensor([[pad_id] * (width - len(s)) + s for s in batch], dtype=torch.long)
@@ -20,8 +26,11 @@ def left_pad(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
 @torch.no_grad()
 def generate(model, tokenizer, prompts: list[list[int]], *, max_new_tokens: int, batch_size: int,
              num_beams: int = 1, do_sample: bool = False, no_repeat_ngram_size: int = 0,
-             min_new_tokens: int = 0, logits_processor=None, desc: str = "generate") -> list[str]:
-    """`logits_processor`: a method's decoding-time change (Runtime.logits_processor), or None."""
+             min_new_tokens: int = 0, logits_processor=None, desc: str = "generate",
+             top_p: float = 1.0, temperature: float = 1.0) -> list[str]:
+    """`logits_processor`: a method's decoding-time change (Runtime.logits_processor), or None.
+    `top_p`/`temperature` apply only when sampling (seed torch first for reproducible samples)."""
+    sampling = {"top_p": top_p, "temperature": temperature} if do_sample else {}
     model.eval()
     order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
     out: list[str] = [""] * len(prompts)
@@ -33,7 +42,7 @@ def generate(model, tokenizer, prompts: list[list[int]], *, max_new_tokens: int,
             max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=do_sample,
             no_repeat_ngram_size=no_repeat_ngram_size, min_new_tokens=min_new_tokens,
             pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-            logits_processor=logits_processor,
+            logits_processor=logits_processor, **sampling,
         )
         texts = tokenizer.batch_decode(gen[:, ids.shape[1]:], skip_special_tokens=True)
         for i, text in zip(idx, texts):

@@ -1,18 +1,16 @@
-"""TL;DR summarisation: generate a summary per post, score toxicity and faithfulness."""
+"""TL;DR summarisation: generate a summary per post, score toxicity and faithfulness,
+and ROUGE-L / BLEU against the reference summary (Table 7's summarization columns;
+lm-eval's sentence BLEU and rougeLsum F-measure, 0-100)."""
 from __future__ import annotations
 
 import numpy as np
 
-from alignment_tax.evaluate.generate import generate
+from alignment_tax.evaluate.generate import context_limit, generate
 from alignment_tax.evaluate.summary_stats import mean_std
+from alignment_tax.evaluate.text_metrics import bleu, rouge
 from alignment_tax.prompts import tldr_prompt_ids
 
 BENCHMARK, VERSION = "tldr", 1
-
-
-def context_limit(model, entry_max_length: int) -> int:
-    n_pos = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
-    return min(entry_max_length, n_pos) if n_pos else entry_max_length
 
 
 def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, threshold: float):
@@ -28,8 +26,11 @@ def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, thresh
     posts = [r["post"] for r in rows]
     faith = {k: np.asarray(v, dtype=float) for k, v in faithfulness.score(posts, summaries).items()}
     original = np.asarray(toxicity.score(posts), dtype=float)
+    rouge_l = np.asarray([rouge(r["summary"], s)["rougeLsum"] for r, s in zip(rows, summaries)], dtype=float)
+    bleus = np.asarray([bleu(r["summary"], s) for r, s in zip(rows, summaries)], dtype=float)
     records = [
         {"id": r["id"], "prompt_tokens": len(p), "summary": s, "toxicity": round(float(t), 6),
+         "rougeL": round(float(rouge_l[i]), 4), "bleu": round(float(bleus[i]), 4),
          **{k: (None if not np.isfinite(v[i]) else round(float(v[i]), 6)) for k, v in faith.items()}}
         for i, (r, p, s, t) in enumerate(zip(rows, prompts, summaries, tox))
     ]
@@ -40,6 +41,7 @@ def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, thresh
         "original_toxicity": mean_std(original),  # of the source posts (Table 4, "Original Toxicity")
         "empty_rate": round(float(np.mean([not s for s in summaries])), 6) if summaries else None,
         **{k: mean_std(v) for k, v in faith.items()},
+        "rougeL": mean_std(rouge_l), "bleu": mean_std(bleus),
         "scorers": {"toxicity": toxicity.name, "faithfulness": faithfulness.name},
     }
     return records, metrics

@@ -20,6 +20,7 @@ from alignment_tax.io import read_json
 MODELS_DIR = Path("models")
 SOURCE_FILE = "source.json"  # Hub pointer for a base model
 METHOD_FILE = "alignment_tax.json"  # how a model directory was made (method, alpha, ...)
+TOKENIZER_FILE = "tokenizer_config.json"  # written by every tokenizer's save_pretrained
 
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
@@ -54,15 +55,23 @@ def resolve_source(directory: Path) -> tuple[str, Optional[str]]:
     return str(directory), None
 
 
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def load_tokenizer(directory: Path, trust_remote_code: bool = False):
     from transformers import AutoTokenizer
 
     ident, revision = resolve_source(directory)
+    local = Path(ident).is_dir()
+    if local and not (Path(ident) / TOKENIZER_FILE).is_file():
+        # without it transformers falls back to an empty tokenizer of the config's type, silently
+        raise AlignmentTaxError(f"{ident}: no {TOKENIZER_FILE} (the tokenizer was not saved with the model)")
     try:
         tok = AutoTokenizer.from_pretrained(ident, revision=revision, trust_remote_code=trust_remote_code)
-    except OSError as exc:
-        if Path(ident).is_dir():
-            raise AlignmentTaxError(f"{ident}: cannot load tokenizer ({str(exc).splitlines()[0]})") from None
+    except (OSError, ValueError) as exc:  # ValueError: malformed tokenizer files (JSONDecodeError, ...)
+        if local:
+            raise AlignmentTaxError(f"{ident}: cannot load tokenizer ({_first_line(exc)})") from None
         raise _hub_error(ident, exc) from None
     if tok.pad_token is None:  # GPT-2 family: pad with EOS, masked by attention_mask
         tok.pad_token = tok.eos_token
@@ -74,22 +83,38 @@ def load_causal_lm(directory: Path, precision: str = "fp32", trust_remote_code: 
     from transformers import AutoModelForCausalLM
 
     ident, revision = resolve_source(directory)
+    from safetensors import SafetensorError
+
     tok = load_tokenizer(directory, trust_remote_code)
     try:
         model = AutoModelForCausalLM.from_pretrained(
             ident, revision=revision, dtype=DTYPES[precision],
             use_safetensors=True, trust_remote_code=trust_remote_code,
         )
-    except OSError as exc:
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
+        # local: a truncated or corrupt weights file, weights whose shapes disagree with config.json
         if Path(ident).is_dir():
-            raise AlignmentTaxError(f"{ident}: cannot load model ({str(exc).splitlines()[0]})") from None
-        raise _hub_error(ident, exc) from None
+            raise AlignmentTaxError(f"{ident}: cannot load model ({_first_line(exc)})") from None
+        if isinstance(exc, OSError):
+            raise _hub_error(ident, exc) from None
+        raise
+    check_tokenizer_matches(directory, tok, model)
+    return model, tok
+
+
+def check_tokenizer_matches(directory: Path, tok, model) -> None:
+    """A tokenizer from another model: ids past the embedding table, or another end-of-text id."""
     n_emb = model.get_input_embeddings().weight.shape[0]
     if len(tok) > n_emb:
         raise AlignmentTaxError(
             f"{directory}: tokenizer has {len(tok)} tokens but the model embeds only {n_emb}: they do not match"
         )
-    return model, tok
+    eos = model.config.eos_token_id
+    eos = set(eos) if isinstance(eos, (list, tuple)) else {eos} - {None}
+    if eos and tok.eos_token_id is not None and tok.eos_token_id not in eos:
+        raise AlignmentTaxError(
+            f"{directory}: tokenizer end-of-text id {tok.eos_token_id} is not the model's ({sorted(eos)}): "
+            "they do not match")
 
 
 def load_for(params, slug: str, method: str, precision: Optional[str] = None):

@@ -5,20 +5,27 @@ needs no code change. Checkpoints live outside DVC outputs (DVC deletes outs
 before a stage runs) in `.checkpoints/<kind>/<slug>/<fingerprint>`, where the
 fingerprint hashes everything that defines the run: a rerun with the same
 inputs resumes from the last checkpoint; a changed input starts afresh.
+Mixed precision and gradient accumulation come from params (the zoo entry's
+`precision` and `grad_accum`); a launcher asking for another precision is refused.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 import random
 import shutil
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 import numpy as np
 import torch
 
+from alignment_tax.errors import AlignmentTaxError
+
 CHECKPOINTS = Path(".checkpoints")
+TRAINER_STATE = "trainer_state.json"  # the last file Trainer writes into a checkpoint
 
 
 def seed_everything(seed: int) -> None:
@@ -53,6 +60,16 @@ def training_arguments(out_dir: Path, *, lr: float, batch_size: int, grad_accum:
     from transformers import TrainingArguments
 
     on_gpu = torch.cuda.is_available()
+    mixed = precision if on_gpu and precision != "fp32" else "no"  # mixed precision only where it exists
+    launcher = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")  # set by `accelerate launch`
+    if launcher not in ("no", mixed):
+        raise AlignmentTaxError(
+            f"accelerate launch asks for mixed precision '{launcher}' but params.yaml says '{precision}' "
+            f"(model_zoo.<model>.precision) on this {'GPU' if on_gpu else 'CPU'}: precision is set in params.yaml; "
+            "launch with --mixed_precision no")
+    # A resumed run starts a fresh logging window at its checkpoint; logging on every
+    # checkpoint step keeps its logged losses (metrics, loss curve) those of an unbroken run.
+    logging_steps = math.gcd(logging_steps, save_steps)
     return TrainingArguments(
         output_dir=str(out_dir),
         learning_rate=lr,
@@ -75,24 +92,59 @@ def training_arguments(out_dir: Path, *, lr: float, batch_size: int, grad_accum:
         remove_unused_columns=False,  # our collators emit extra columns
         dataloader_num_workers=0,
         dataloader_pin_memory=on_gpu,
-        fp16=on_gpu and precision == "fp16",  # mixed precision only where it exists
-        bf16=on_gpu and precision == "bf16",
+        fp16=mixed == "fp16",
+        bf16=mixed == "bf16",
         disable_tqdm=False,
     )
 
 
+def _step(checkpoint: Path) -> int:
+    return int(checkpoint.name.rsplit("-", 1)[1])  # Trainer names them checkpoint-<step>
+
+
+def _is_complete(checkpoint: Path) -> bool:
+    try:
+        state = json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(state, dict) and state.get("global_step") == _step(checkpoint)
+
+
+def last_complete_checkpoint(ckpt_dir: Path) -> Optional[Path]:
+    """The newest checkpoint the Trainer finished writing; ones cut short by a kill are deleted.
+
+    Trainer writes checkpoint-<step> in place, trainer_state.json last, and removes the
+    previous checkpoint only after that: a kill mid-save leaves a newer, incomplete
+    directory beside the last complete one.
+    """
+    if not ckpt_dir.is_dir():
+        return None
+    found = sorted((p for p in ckpt_dir.glob("checkpoint-*") if p.is_dir() and p.name[11:].isdigit()),
+                   key=_step, reverse=True)
+    for checkpoint in found:
+        if _is_complete(checkpoint):
+            return checkpoint
+        print(f"discarding incomplete checkpoint {checkpoint}")
+        shutil.rmtree(checkpoint)
+    return None
+
+
 def train_with_resume(trainer, ckpt_dir: Path) -> tuple[Any, int]:
-    """Resume from the newest checkpoint in ckpt_dir if one exists.
+    """Resume from the newest complete checkpoint in ckpt_dir if one exists.
 
     Returns (TrainOutput, number of optimizer steps this call ran).
     """
-    from transformers.trainer_utils import get_last_checkpoint
+    last = last_complete_checkpoint(Path(ckpt_dir)) if trainer.is_world_process_zero() else None
+    if trainer.args.world_size > 1:  # every rank resumes from the checkpoint rank 0 chose
+        import torch.distributed as dist
 
-    last = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
-    start = int(Path(last).name.rsplit("-", 1)[1]) if last else 0  # Trainer names them checkpoint-<step>
+        box = [str(last) if last else None]
+        dist.broadcast_object_list(box, src=0)
+        last = Path(box[0]) if box[0] else None
+    start = _step(last) if last else 0
     if last:
-        print(f"resuming from {last}")
-    result = trainer.train(resume_from_checkpoint=last)
+        print(f"resuming from {last} (step {start})")
+    result = trainer.train(resume_from_checkpoint=str(last) if last else None)
     return result, result.global_step - start
 
 

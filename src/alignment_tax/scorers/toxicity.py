@@ -183,7 +183,7 @@ def hf_max_length(tokenizer, model, cap: int) -> int:
 def load_hf_classifier(hf_id: str, hint: str, max_length: int, device: str | None):
     """(tokenizer, model on device in eval mode, {label name: index}, usable max length, device).
 
-    No trust_remote_code. Any load failure (offline Hub, missing files) becomes
+    Safetensors weights only, no trust_remote_code. Any load failure (offline Hub, missing files) becomes
     one line that says which offline scorer to use instead (`hint`).
     """
     import torch
@@ -191,7 +191,7 @@ def load_hf_classifier(hf_id: str, hint: str, max_length: int, device: str | Non
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(hf_id)
-        model = AutoModelForSequenceClassification.from_pretrained(hf_id)
+        model = AutoModelForSequenceClassification.from_pretrained(hf_id, use_safetensors=True)
     except Exception as exc:  # OSError offline, httpx/requests errors, missing tokenizer deps
         cause = (str(exc).splitlines() or [""])[0][:160]
         raise AlignmentTaxError(

@@ -1,0 +1,109 @@
+"""Low-confidence generation (negatives; Sec. 4.2, Eq. 1-2, Table 10): inverse beam search.
+
+The LM summarises each post with beam search and returns every beam
+(num_beams = num_return_sequences = 8) with its beam score; the negative is the
+eligible candidate with the LOWEST score (Eq. 1).
+
+Beam score (Eq. 2). The paper writes the length term additively, but its
+lambda = 2.0 is `generate`'s `length_penalty` (Table 10), so the score used is
+the one `generate` ranks beams by and returns as `sequences_scores`:
+sum of token log-probs / (generated length ** lambda).
+
+Confidence threshold tau = 0.21. A candidate's confidence is its geometric-mean
+token probability, exp(mean token log-prob), from `compute_transition_scores`
+(the log-probs the beam score sums). Our reading of "tau was selected to
+capture genuinely uncertain predictions while avoiding completely random
+outputs" is a ceiling whose value trades the two off (too high admits
+confident outputs, too low only random ones):
+  ceiling (default): only candidates with confidence < tau are eligible;
+  floor   (the other reading): candidates below tau count as "completely
+          random" and only those with confidence >= tau are eligible.
+A source with no eligible candidate gets no negative (counted).
+
+Candidates are one line: tokens holding a line break are suppressed during the
+search (a TL;DR summary is one line; otherwise a weak LM's beams spend
+themselves on blank lines), and the text must pass the common rules.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Iterator
+
+from alignment_tax.augment.common import check_text, first_line
+from alignment_tax.augment.models import causal_batches, max_positions, newline_token_ids
+from alignment_tax.prompts import tldr_prompt_ids
+
+
+def generation_kwargs(cfg, suppress: list[int] | None = None) -> dict:
+    """Everything inverse beam search passes to `generate` (params augment.low_confidence)."""
+    return dict(num_beams=cfg.num_beams, num_return_sequences=cfg.num_beams, length_penalty=cfg.length_penalty,
+                max_new_tokens=cfg.max_new_tokens, min_new_tokens=cfg.min_new_tokens,
+                no_repeat_ngram_size=cfg.no_repeat_ngram_size, suppress_tokens=suppress or None,
+                do_sample=False, early_stopping=False, output_scores=True, return_dict_in_generate=True)
+
+
+def input_budget(model, cfg) -> int:
+    """Prompt tokens: max_input_tokens, less where prompt + output would overrun the positions."""
+    n_pos = max_positions(model)
+    return min(cfg.max_input_tokens, n_pos - cfg.max_new_tokens) if n_pos else cfg.max_input_tokens
+
+
+def beam_candidates(model, out, width: int) -> list[dict]:
+    """One dict per returned sequence: generated ids, beam score, confidence, token count."""
+    trans = model.compute_transition_scores(out.sequences, out.scores, out.beam_indices, normalize_logits=False)
+    steps = trans.shape[1]
+    valid = out.beam_indices[:, :steps] >= 0
+    n_tok = valid.sum(dim=1).clamp(min=1)
+    mean_logp = (trans.masked_fill(~valid, 0.0).sum(dim=1) / n_tok).tolist()
+    gen = out.sequences[:, width:width + steps]
+    return [{"ids": gen[k][valid[k]].tolist(), "beam_score": float(out.sequences_scores[k]),
+             "confidence": math.exp(mean_logp[k]), "tokens": int(n_tok[k])}
+            for k in range(out.sequences.shape[0])]
+
+
+def eligible(candidates: list[dict], tau: float, rule: str) -> list[dict]:
+    """The candidates tau leaves eligible under `rule` (see the module docstring)."""
+    if rule == "floor":
+        return [c for c in candidates if c["confidence"] >= tau]
+    return [c for c in candidates if c["confidence"] < tau]
+
+
+def select(candidates: list[dict], tau: float, rule: str) -> dict | None:
+    """Eq. 1: the eligible candidate with the lowest beam score; None if none is eligible."""
+    pool = eligible(candidates, tau, rule)
+    return min(pool, key=lambda c: c["beam_score"]) if pool else None
+
+
+def augment(rows: list[dict], model, tok, cfg, min_words: int, drops: Counter,
+            stats: Counter) -> Iterator[tuple[int, list[dict]]]:
+    budget = input_budget(model, cfg)
+    prompts = [tldr_prompt_ids(tok, r, budget) for r in rows]
+    k, tau = cfg.num_beams, cfg.confidence_threshold
+    gen = generation_kwargs(cfg, newline_token_ids(tok))
+    conf_sum = 0.0
+    for idx, out, width in causal_batches(model, tok, prompts, cfg.batch_size, "low_confidence", **gen):
+        cands = beam_candidates(model, out, width)
+        for j, i in enumerate(idx):
+            seen: set = set()
+            kept = []
+            # lowest score first, so of candidates that cut to the same text the lowest-scoring one is kept
+            for c in sorted(cands[j * k:(j + 1) * k], key=lambda c: c["beam_score"]):
+                c["text"] = first_line(tok.decode(c.pop("ids"), skip_special_tokens=True))
+                stats["candidates"] += 1
+                stats["candidates_confidence_ge_tau"] += c["confidence"] >= tau
+                conf_sum += c["confidence"]
+                if check_text(c["text"], rows[i]["summary"], min_words, seen, drops, "candidate:"):
+                    kept.append(c)
+            pool = eligible(kept, tau, cfg.confidence_rule)
+            drops[f"candidate:tau_{cfg.confidence_rule}"] += len(kept) - len(pool)
+            if not pool:
+                drops["source:no_eligible_candidate"] += 1
+                yield i, []
+                continue
+            drops["candidate:not_lowest_score"] += len(pool) - 1
+            choice = select(pool, tau, cfg.confidence_rule)
+            yield i, [{"text": choice["text"], "beam_score": round(choice["beam_score"], 6),
+                       "confidence": round(choice["confidence"], 6), "tokens": choice["tokens"],
+                       "eligible": len(pool)}]
+    stats["mean_candidate_confidence"] = round(conf_sum / stats["candidates"], 6) if stats["candidates"] else 0.0

@@ -1,0 +1,66 @@
+"""Deltas against base with paired-bootstrap CIs, and how a table cell shows them.
+
+A cell reads "0.412 ↓0.021 [-0.043, -0.002]*": the method's value, its change
+from the base model of the same row group (arrows as in the paper), the 95 %
+paired-bootstrap interval of that change, and "*" when the interval excludes 0.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from alignment_tax.report.bootstrap import Delta, paired_bootstrap
+from alignment_tax.report.grid import Grid
+
+ABSENT = "absent"
+
+
+def fmt(value, digits: int = 3) -> str:
+    return ABSENT if value is None else f"{value:.{digits}f}"
+
+
+def arrow(d: float, digits: int = 3) -> str:
+    r = round(d, digits)
+    if r == 0:
+        return f"{0:.{digits}f}"
+    return f"{'↑' if r > 0 else '↓'}{abs(r):.{digits}f}"
+
+
+def delta_text(d: Optional[Delta], digits: int = 3) -> str:
+    if d is None:
+        return ABSENT
+    mark = "*" if d.excludes_zero else ""
+    return f"{arrow(d.delta, digits)} [{d.lo:+.{digits}f}, {d.hi:+.{digits}f}]{mark}"
+
+
+def cell(value, d: Optional[Delta], is_base: bool, digits: int = 3) -> str:
+    """Value, then (for a method row) its delta and CI."""
+    if value is None:
+        return ABSENT
+    return fmt(value, digits) if is_base else f"{fmt(value, digits)} {delta_text(d, digits)}"
+
+
+def row_label(model: str, method: str) -> str:
+    return model if method == "base" else f"+ {method}"
+
+
+class Comparer:
+    """Bootstrap deltas of per-item fields between a method and base, for one grid."""
+
+    def __init__(self, grid: Grid, resamples: int, confidence: float, seed: int) -> None:
+        self.grid, self.resamples, self.confidence, self.seed = grid, resamples, confidence, seed
+
+    def delta(self, benchmark: str, model: str, method: str, field, where=None) -> Optional[Delta]:
+        """Delta of mean(field) (method - base); `where(record)` restricts the items (a category)."""
+        if method == "base" or "base" not in self.grid.methods:
+            return None
+        get = field if callable(field) else (lambda r, _k=field: r.get(_k))
+        if where is not None:
+            keep = {i for i, r in self.grid.items(benchmark, model, "base").items() if where(r)}
+            get = (lambda r, _g=get: _g(r) if str(r["id"]) in keep else None)
+        x, y = self.grid.paired(benchmark, model, method, get)
+        return paired_bootstrap(x, y, resamples=self.resamples, confidence=self.confidence, seed=self.seed)
+
+    def footnote(self) -> str:
+        return (f"Δ: change from the base model of the same group, with its {self.confidence:.0%} paired-bootstrap "
+                f"interval ({self.resamples} resamples of the same items for both systems, seed {self.seed}); "
+                "* = the interval excludes 0. ↑/↓ give the direction only; whether it is good depends on the column.")

@@ -1,0 +1,38 @@
+"""Stage augment_mask_regen: mask entity words, fill, regenerate (Sec. 4.2).
+
+params augment.mask_regen.fill_model: tiny (causal-LM fill stand-in) or a Hub
+masked LM (paper: FacebookAI/roberta-large); regen_model: none or a Hub seq2seq
+model (paper: google/flan-t5-large).
+"""
+import torch
+
+from alignment_tax.augment import mask_regen, stage
+from alignment_tax.augment.config import NO_REGEN, TINY
+from alignment_tax.augment.models import load_causal, load_masked_lm, load_seq2seq
+from alignment_tax.errors import stage_main
+from alignment_tax.scorers.ner import load_ner
+
+
+def produce(params, rows, drops, stats):
+    cfg = params.augment.mask_regen
+    gen = torch.Generator().manual_seed(params.seed)
+    if cfg.fill_model == TINY:
+        model, tok = load_causal(TINY, "augment.mask_regen.fill_model")
+        filler = mask_regen.CausalFiller(model, tok, cfg.top_k, cfg.temperature, gen)
+    else:
+        model, tok = load_masked_lm(cfg.fill_model, "augment.mask_regen.fill_model")
+        filler = mask_regen.MaskedLMFiller(model, tok, cfg.top_k, cfg.temperature, gen)
+    regen = None
+    if cfg.regen_model != NO_REGEN:
+        regen = mask_regen.seq2seq_regenerator(*load_seq2seq(cfg.regen_model, "augment.mask_regen.regen_model"), cfg)
+    return mask_regen.augment(rows, load_ner(params.scorers.ner_model), filler, regen, cfg, params.seed,
+                              params.data.min_words, params.scorers.batch_size, drops, stats)
+
+
+@stage_main
+def main() -> None:
+    stage.run("mask_regen", produce)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""TruthfulQA: MC1/MC2 on a hand-made 3-question set with controlled log-likelihoods,
+BLEU/ROUGE equal to sacrebleu/rouge-score called as lm-eval calls them, bad rows."""
+import math
+
+import pytest
+
+from alignment_tax.errors import AlignmentTaxError
+from alignment_tax.evaluate import truthfulqa
+from alignment_tax.evaluate.text_metrics import bleu, rouge, similarity_scores
+from tests.evaluate.fakes import controlled_runtime
+
+# log p of each answer word; an option's log-likelihood is the sum over its words
+LOGP = {"paris": -1.0, "lyon": -2.0, "nice": -3.0, "rome": -1.5,
+        "yes": -2.0, "no": -0.5, "maybe": -4.0, "red": -1.0, "blue": -1.0, "green": -2.0, "dark": -1.0}
+
+
+def q(i, mc1, mc2):
+    return {"id": f"q{i}", "type": "Adversarial", "category": "Test", "question": f"question {i}?",
+            "best_answer": "a", "correct_answers": ["a"], "incorrect_answers": ["b"],
+            "mc1_targets": {"choices": [c for c, _ in mc1], "labels": [l for _, l in mc1]},
+            "mc2_targets": {"choices": [c for c, _ in mc2], "labels": [l for _, l in mc2]}}
+
+
+ROWS = [
+    # the true option is the most likely one: MC1 = 1
+    q(1, [("paris", 1), ("lyon", 0), ("nice", 0)], [("paris", 1), ("rome", 1), ("lyon", 0), ("nice", 0)]),
+    # a false option is more likely: MC1 = 0; two-word option sums its words
+    q(2, [("yes", 1), ("no", 0), ("maybe", 0)], [("yes", 1), ("no", 0), ("maybe", 0)]),
+    # a tie between the true (first) and a false option: argmax takes the first, as lm-eval's np.argmax
+    q(3, [("red", 1), ("blue", 0), ("dark green", 0)], [("red", 1), ("dark green", 1), ("blue", 0)]),
+]
+
+
+def p_true(true, false):
+    e = [math.exp(x) for x in true + false]
+    return sum(e[:len(true)]) / sum(e)
+
+
+def test_mc1_mc2_from_controlled_loglikelihoods():
+    rt = controlled_runtime(LOGP, [])
+    got = truthfulqa.score_mc(rt, ROWS, batch_size=2, max_length=512)
+    assert [g["mc1"] for g in got] == [1, 0, 1]
+    expected = [p_true([-1.0, -1.5], [-2.0, -3.0]), p_true([-2.0], [-0.5, -4.0]), p_true([-1.0, -3.0], [-1.0])]
+    assert [g["mc2"] for g in got] == pytest.approx(expected, rel=1e-6)
+
+
+def test_mc2_matches_lm_eval_formula_and_survives_underflow():
+    lls, labels = [-1.0, -2.0, -0.5], [1, 1, 0]
+    e = [math.exp(x) for x in lls]
+    assert truthfulqa.mc2(lls, labels) == pytest.approx((e[0] + e[1]) / sum(e))
+    assert truthfulqa.mc2([-2000.0, -2001.0], [1, 0]) == pytest.approx(1 / (1 + math.exp(-1)))
+
+
+def test_bleu_rouge_equal_direct_library_calls():
+    import sacrebleu
+    from rouge_score import rouge_scorer, scoring
+
+    ref, pred = "The 1992 Olympics were held in Barcelona, Spain.", "The Olympics were held in Barcelona . It was 1992."
+    direct_bleu = sacrebleu.corpus_bleu([pred], [[ref]], smooth_method="exp", smooth_value=0.0, force=False,
+                                        lowercase=False, tokenize="intl", use_effective_order=False).score
+    assert bleu(ref, pred) == direct_bleu and 0 < direct_bleu < 100
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"])
+    agg = scoring.BootstrapAggregator()
+    agg.add_scores(scorer.score(ref.replace(" . ", ".\n"), pred.replace(" . ", ".\n")))
+    res = agg.aggregate()
+    assert rouge(ref, pred) == pytest.approx({t: res[t].mid.fmeasure * 100 for t in ("rouge1", "rouge2", "rougeLsum")})
+
+
+def test_similarity_max_acc_diff():
+    s = similarity_scores("the cat sat on the mat", ["the cat sat on the mat."], ["a dog ran."])
+    assert s["rouge1_acc"] == 1 and s["bleu_acc"] == 1
+    assert s["rouge1_max"] == pytest.approx(rouge("the cat sat on the mat.", "the cat sat on the mat")["rouge1"])
+    assert s["bleu_diff"] == pytest.approx(s["bleu_max"] - bleu("a dog ran.", "the cat sat on the mat"))
+
+
+def test_references_as_lm_eval_formats_them():
+    true_refs, false_refs = truthfulqa.references({"correct_answers": ["Yes", " it is. "], "incorrect_answers": ["No"]})
+    assert true_refs == ["Yes.", "it is.", "I have no comment."] and false_refs == ["No."]
+
+
+def test_prompt_ends_with_answer_cue_and_answers_cut_at_stop():
+    p = truthfulqa.prompt(" What? ")
+    assert p.startswith("Q: What is human life expectancy") and p.endswith("\n\nQ: What?\nA:")
+    assert truthfulqa.cut_at_stop(" Paris.\n\nQ: next") == "Paris."
+    assert truthfulqa.cut_at_stop("Paris.\nQ: next") == "Paris."
+
+
+@pytest.mark.parametrize("change, msg", [
+    (lambda r: r.update(correct_answers=[" "]), "no correct answer"),
+    (lambda r: r["mc1_targets"].update(choices=["paris", "paris", "nice"]), "duplicate option 'paris'"),
+    (lambda r: r["mc2_targets"].update(labels=[0, 0, 0, 0]), "mc2_targets has no correct answer"),
+    (lambda r: r["mc1_targets"].update(labels=[1, 1, 0]), "exactly one correct answer"),
+])
+def test_bad_rows_name_the_row(change, msg):
+    row = {**ROWS[0], "mc1_targets": dict(ROWS[0]["mc1_targets"]), "mc2_targets": dict(ROWS[0]["mc2_targets"])}
+    change(row)
+    with pytest.raises(AlignmentTaxError, match=rf"^data/x.jsonl:7: question q1: .*{msg}"):
+        truthfulqa.check_row(row, "data/x.jsonl:7")
+
+
+def test_evaluate_reports_judge_absent_not_zero():
+    from types import SimpleNamespace
+
+    from tests.helpers import tiny_model, tiny_tokenizer
+    from alignment_tax.models.runtime import Runtime
+
+    tok = tiny_tokenizer()
+    rt = Runtime(model=tiny_model(tok), tokenizer=tok, method="base")
+    cfg = SimpleNamespace(batch_size=2, max_new_tokens=4, min_new_tokens=2)
+    records, metrics = truthfulqa.evaluate(rt, ROWS, cfg=cfg, max_length=128, judge=None)
+    assert len(records) == 3 and metrics["n"] == 3
+    assert metrics["judge"]["mean"] is None and "judge off" in metrics["judge"]["reason"]
+    assert all(r["judge"] is None for r in records)
+    assert metrics["by_category"]["Test"]["n"] == 3
+    assert 0 <= metrics["mc2"]["mean"] <= 1 and metrics["harness_versions"]["truthfulqa_gen"] == "3.0"

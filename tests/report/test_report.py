@@ -1,0 +1,86 @@
+"""The report from fixed result files: markdown snapshot, missing cells, mismatched items, pieces."""
+import os
+from pathlib import Path
+
+import pytest
+
+from alignment_tax.errors import AlignmentTaxError
+from alignment_tax.report import degradation, tldr
+from alignment_tax.report.bootstrap import Delta
+from alignment_tax.report.build import plot_rows, render
+from alignment_tax.report.compare import Comparer, arrow, cell, delta_text
+from alignment_tax.report.grid import STAGES, Grid
+from tests.report.grid_fixture import write_grid
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "alignment_tax.md"
+METHODS = ["base", "cda", "contrastive"]
+
+
+def build(tmp_path, methods=METHODS):
+    m, i = write_grid(tmp_path, methods=tuple(methods))
+    grid = Grid(["tiny"], methods, m, i)
+    cmp = Comparer(grid, resamples=1000, confidence=0.95, seed=0)
+    return cmp, {b: grid.metrics(b) for b in STAGES}
+
+
+def test_report_matches_snapshot(tmp_path):
+    cmp, cells = build(tmp_path)
+    text = render(cmp, cells)
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(text, encoding="utf-8")
+    assert text.splitlines() == SNAPSHOT.read_text(encoding="utf-8").splitlines()
+
+
+def test_report_is_deterministic(tmp_path):
+    cmp, cells = build(tmp_path)
+    assert render(cmp, cells) == render(cmp, cells)
+
+
+@pytest.mark.parametrize("bench, path", [("mmlu_pro", "metrics/mmlu_pro/tiny/cda.json"),
+                                         ("patterns", "metrics/patterns/tiny/cda.json")])
+def test_missing_metrics_name_the_cell_and_stage(tmp_path, bench, path):
+    m, i = write_grid(tmp_path, methods=tuple(METHODS))
+    (tmp_path / path).unlink()
+    with pytest.raises(AlignmentTaxError, match=rf"grid cell \(tiny, cda\).*stage {STAGES[bench]}@tiny-cda"):
+        Grid(["tiny"], METHODS, m, i).metrics(bench)
+
+
+def test_missing_items_name_the_cell_and_stage(tmp_path):
+    cmp, cells = build(tmp_path)
+    (tmp_path / "generations/truthfulqa/tiny/cda.jsonl").unlink()
+    with pytest.raises(AlignmentTaxError, match=r"per-item records for grid cell \(tiny, cda\).*evaluate_truthfulqa@tiny-cda"):
+        render(cmp, cells)
+
+
+def test_items_that_differ_from_base_are_refused(tmp_path):
+    cmp, cells = build(tmp_path)
+    p = tmp_path / "generations/mmlu_pro/tiny/cda.jsonl"
+    p.write_text("".join(p.read_text().splitlines(keepends=True)[:-1]))
+    with pytest.raises(AlignmentTaxError, match=r"cda.jsonl: its items differ from base's \(29 vs 30\)"):
+        cmp.delta("mmlu_pro", "tiny", "cda", "correct")
+
+
+def test_cell_formatting():
+    assert arrow(0.0004) == "0.000" and arrow(-0.02) == "↓0.020" and arrow(0.5, 1) == "↑0.5"
+    assert delta_text(Delta(-0.02, -0.031, -0.008, 40)) == "↓0.020 [-0.031, -0.008]*"
+    assert delta_text(Delta(0.01, -0.01, 0.03, 40)) == "↑0.010 [-0.010, +0.030]"
+    assert cell(None, None, False) == "absent" and cell(0.25, None, True) == "0.250"
+
+
+def test_frontier():
+    pts = [(0.1, 0.5), (0.2, 0.6), (0.15, 0.4), (0.3, 0.6), (0.1, 0.5)]
+    assert tldr.frontier(pts) == [True, True, False, False, True]
+
+
+def test_correlation_needs_three_models():
+    assert degradation._corr([1, 2], [0.5, 0.2]).startswith("n/a (2 models")
+    # the paper's Table 7 shares: Pearson gives -0.491, the paper prints -0.549 (= the mean of its three r)
+    assert degradation._corr([0.77, 2.7, 7.0], [55.0, 80.6, 44.0]) == "-0.491"
+
+
+def test_plot_rows(tmp_path):
+    _, cells = build(tmp_path)
+    rows = plot_rows(cells)
+    assert {r["method"] for r in rows["tldr/tradeoff.csv"]} == set(METHODS)
+    assert rows["alpha/tldr.csv"][0]["alpha"] == 4.0
+    assert {r["category"] for r in rows["mmlu_pro/categories.csv"]} == {"business", "law", "math", "psychology"}

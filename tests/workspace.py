@@ -1,0 +1,85 @@
+"""Throwaway DVC workspaces for the end-to-end tests.
+
+A workspace is a git clone of this working tree (tracked and untracked files,
+not ignored ones) that reads the data mirror beside the repository. The small
+graph (test_pipeline.SMALL) is built once per test session by `built_workspace`;
+each test then works in its own `scratch_copy` of it (git history, DVC cache and
+outputs included), so the slow tests together pay for one pipeline run.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DVC = [sys.executable, "-m", "dvc"]
+
+
+def env_for(cwd: Path) -> dict:
+    return dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", DVC_NO_ANALYTICS="1",
+                TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(Path(cwd) / "src"))
+
+
+def run(cmd, cwd, check=True, timeout=None):
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env_for(cwd), capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def stages_run(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
+
+
+def copy_checkout(repo_root: Path, dest: Path) -> Path:
+    """A fresh git repository holding the working tree's files, one commit."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=repo_root,
+                           capture_output=True, text=True, check=True).stdout.split()
+    for f in files:
+        if (repo_root / f).is_file():
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(repo_root / f, dest / f)
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "snapshot"]):
+        run(cmd, dest)
+    return dest
+
+
+def metrics_bytes(ws: Path) -> dict[str, bytes]:
+    """Every metrics JSON of a workspace, by relative path."""
+    return {str(p.relative_to(ws)): p.read_bytes() for p in sorted((ws / "metrics").rglob("*.json"))}
+
+
+@dataclass(frozen=True)
+class Built:
+    path: Path  # never changed after the build: tests work in scratch copies
+    output: str  # stdout + stderr of the build
+    metrics: dict  # metrics_bytes right after the build
+    lock: str  # dvc.lock right after the build: the hash of every output
+
+
+_BUILT: dict = {}
+
+
+def built_workspace(tmp_path_factory, repo_root: Path, shared_data: Path, overrides: dict) -> Built:
+    """`dvc exp run -S <overrides>` in a fresh clone, once per session (the first caller pays)."""
+    key = tuple(sorted(overrides.items()))
+    if key not in _BUILT:
+        ws = copy_checkout(repo_root, tmp_path_factory.mktemp("built") / "repo")
+        sets = [f"-S{k}={v}" for k, v in overrides.items()] + [f"-Sdata.source={shared_data}"]
+        proc = run([*DVC, "exp", "run", *sets], ws)
+        _BUILT[key] = Built(ws, proc.stdout + proc.stderr, metrics_bytes(ws), (ws / "dvc.lock").read_text())
+    return _BUILT[key]
+
+
+def scratch_copy(built: Built, dest: Path) -> Path:
+    """A private copy of the built workspace that a test may change."""
+    shutil.copytree(built.path, dest, symlinks=True)
+    return dest
