@@ -10,8 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 from alignment_tax.augment import assemble
-from alignment_tax.augment.common import output_path, read_items
-from alignment_tax.augment.config import TYPES
 from alignment_tax.config import load_params
 from alignment_tax.contrastive import dataset
 from alignment_tax.errors import AlignmentTaxError, stage_main
@@ -27,34 +25,26 @@ METRICS = Path("metrics/contrastive_data.json")
 @stage_main
 def main() -> None:
     params = load_params()
-    cfg, aug = params.contrastive, params.augment
+    cfg = params.contrastive
     rows = [r for _, r in read_jsonl(TLDR_TRAIN)]
     drops: Counter = Counter()
     extra = {"source": cfg.source}
     if cfg.source == "augmented":
-        ids = [r["id"] for r in rows]
-        enabled = {kind: bool(aug[kind].enabled) for kind in TYPES}
-        outputs = {kind: read_items(output_path(kind), ids) for kind in TYPES if enabled[kind]}
-        built = assemble.assemble(rows, outputs, aug.assemble.min_positives, aug.assemble.title_positive,
-                                  params.data.min_words, drops)
-        if not built:
-            raise AlignmentTaxError(
-                f"params.yaml: augment.assemble.min_positives: no source has {aug.assemble.min_positives} positives "
-                f"(backtranslate enabled: {enabled['backtranslate']}; augment.assemble.title_positive adds the title)")
-        extra.update(enabled=enabled, min_positives=aug.assemble.min_positives,
-                     title_positive=bool(aug.assemble.title_positive))
+        built, info = assemble.from_stage_outputs(rows, params.augment, params.data.min_words, drops)
+        extra.update(info)
     else:
         built = dataset.reference_and_title(rows, cfg.negatives_per_source, params.data.min_words, params.seed,
                                             drops)
         if not built:
             raise AlignmentTaxError(f"{TLDR_TRAIN}: no row has the two positives the contrastive set needs")
-    dataset.annotate(built, load_toxicity_scorer(params.scorers), load_ner(params.scorers.ner_model),
-                     params.scorers.toxicity.threshold, params.scorers.batch_size)
+    scorer = load_toxicity_scorer(params.scorers)
+    dataset.annotate(built, scorer, load_ner(params.scorers.ner_model), params.scorers.toxicity.threshold,
+                     params.scorers.batch_size)
     write_jsonl(OUT, built)
     if cfg.source == "augmented":
         extra.update(assemble.origin_stats(built))
     write_json(METRICS, {**extra, "seed": params.seed, "min_words": params.data.min_words,
-                         "toxicity_scorer": params.scorers.toxicity.name,
+                         "toxicity_scorer": scorer.name,
                          "toxicity_threshold": params.scorers.toxicity.threshold,
                          "ner_model": params.scorers.ner_model, **dataset.stats(built, drops, len(rows))})
 

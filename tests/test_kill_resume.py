@@ -96,7 +96,7 @@ def test_killed_training_resumes_to_the_uninterrupted_result(tmp_path_factory, r
     resumed = outputs(ws)
 
     # 4. the same stage uninterrupted: the same bytes (weights, metrics, loss curve)
-    again = run([*DVC, "repro", "--force", STAGE], ws)
+    again = run([*DVC, "repro", "--force", "--single-item", STAGE], ws)
     assert "resuming from" not in again.stdout + again.stderr
     assert outputs(ws) == resumed
     assert any(k.endswith("model.safetensors") for k in resumed)

@@ -3,6 +3,7 @@
     dvc exp run --queue -S alpha=1,2 train_contrastive@tiny
     dvc queue start -j 1
     dvc exp show --json
+    dvc plots diff <exp> <exp>
 
 (the README's sweep is alpha=1,2,4,8,16 over the whole graph; the test stops at the
 training stage to stay short). Each queued experiment runs in its own temporary
@@ -71,3 +72,5 @@ def test_alpha_sweep_through_the_queue(tmp_path_factory, repo_root, shared_data)
     logs = run([*DVC, "queue", "logs", names[ALPHAS[0]]], ws).stdout
     assert f"Running stage '{STAGE}'" in logs
     assert "Running stage 'base@tiny'" not in logs  # upstream of alpha: restored from the cache
+    curves = run([*DVC, "plots", "diff", *names.values(), "--json"], ws).stdout
+    assert all(f'"{name}"' in curves for name in names.values())  # both loss curves, side by side

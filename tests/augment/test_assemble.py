@@ -23,10 +23,12 @@ def outputs():
                            "a4": [{"text": "The restaurant was slow and the waiter was impolite."}]},  # = a positive
         "toxic": {"a1": [{"text": "You idiot, she dumped your stupid self."}], "a2": [{"text": "Liar thief scum."}],
                   "a3": [], "a4": []},
-        "entity_swap": {"a1": [{"text": "My girlfriend Maria moved to Boston and I don't know if we can make it work."}],
+        "entity_swap": {"a1": [{"text": "My girlfriend Maria moved to Boston and I don't know if we can make it "
+                                         "work."}],
                         "a2": [{"text": "Pro wrestler John Cena stole 30 dollars from me when I was 8 years old."}],
                         "a3": [], "a4": []},
-        "mask_regen": {"a1": [], "a2": [{"text": "Pro wrestler recently stole 100 dollars from me when I was 8 years old."}],
+        "mask_regen": {"a1": [], "a2": [{"text": "Pro wrestler recently stole 100 dollars from me when I was 8 years "
+                                               "old."}],
                        "a3": [], "a4": []},
     }
 

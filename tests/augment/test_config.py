@@ -9,7 +9,8 @@ def test_schema_defaults_are_table_10():
     from alignment_tax.augment.config import AugmentConfig
 
     a = AugmentConfig()  # the paper path; params.yaml shortens only what the CPU default cannot afford
-    assert (a.backtranslate.num_beams, a.backtranslate.temperature, a.backtranslate.pivots) == (5, 0.8, ["de", "fr", "es"])
+    b = a.backtranslate
+    assert (b.num_beams, b.temperature, b.pivots) == (5, 0.8, ["de", "fr", "es"])
     lc = a.low_confidence
     assert (lc.num_beams, lc.length_penalty, lc.max_input_tokens, lc.max_new_tokens, lc.confidence_threshold) == (
         8, 2.0, 512, 128, 0.21)
@@ -26,7 +27,7 @@ def test_repo_params_keep_the_method_parameters(repo_root):
         8, 2.0, 0.21)
     assert (a.toxic.num_return_sequences, a.toxic.top_p, a.toxic.repetition_penalty, a.toxic.threshold) == (
         3, 0.95, 1.2, 0.4)
-    assert a.assemble.min_positives == 2 and all(a[k].enabled for k in a if k != "assemble")
+    assert a.assemble.min_positives == 2 and all(a[k].enabled for k in a if k not in ("assemble", "cpu_threads"))
     assert a.low_confidence.model == "tiny" and a.backtranslate.model == "lexical_paraphrase"
 
 
@@ -43,6 +44,7 @@ def test_repo_params_keep_the_method_parameters(repo_root):
     ({"mask_regen": {"regen_model": "tiny"}}, "augment.mask_regen.regen_model", "seq2seq"),
     ({"mask_regen": {"regen_prompt": "no slot"}}, "augment.mask_regen.regen_prompt", "{text}"),
     ({"assemble": {"min_positives": 0}}, "augment.assemble.min_positives", ">= 1"),
+    ({"cpu_threads": -1}, "augment.cpu_threads", ">= 0"),
     ({"toxic": {"enabled": "maybe"}}, "augment.toxic.enabled", "not a valid bool"),
 ])
 def test_bad_augment_params_name_the_key(repo_root, override, key, words):
@@ -55,5 +57,5 @@ def test_bad_augment_params_name_the_key(repo_root, override, key, words):
 def test_contrastive_source_default_is_augmented(repo_root):
     p = load_params(repo_root / "params.yaml")
     assert p.contrastive.source == "augmented"
-    assert load_params(repo_root / "params.yaml",
-                       overrides={"contrastive": {"source": "reference_and_title"}}).contrastive.source == "reference_and_title"
+    other = load_params(repo_root / "params.yaml", overrides={"contrastive": {"source": "reference_and_title"}})
+    assert other.contrastive.source == "reference_and_title"

@@ -89,7 +89,7 @@ def test_causal_filler_top1_is_the_likeliest_proposal(lm):
     (filled, fills), = cold.fill([text], plan)
     assert fills == [["Paris", words[int(scores.argmax())]]]  # temperature -> 0: the argmax of the rescoring
     one = mr.CausalFiller(model, tok, top_k=1, temperature=5.0, gen=torch.Generator().manual_seed(0))
-    assert one.fill([text], plan)[0][1] == [["Paris", words[0]]]  # top_k=1: the first proposal, whatever the temperature
+    assert one.fill([text], plan)[0][1] == [["Paris", words[0]]]  # top_k=1: the first proposal, at any temperature
 
 
 def test_masked_lm_filler_with_a_tiny_masked_lm():

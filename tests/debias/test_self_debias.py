@@ -124,10 +124,20 @@ def test_prefixed_copies_that_outgrow_the_context_drop_their_oldest_tokens(tok, 
     seq = (tok(" ".join(["My landlord in Boston kept the deposit."] * 30))["input_ids"])[: limit - 12]
     assert len(seq) + width > limit  # the prefixed copies cannot hold the whole input
     ids = torch.tensor([seq])
-    check = FromScratch(model, prefix_ids, tok.pad_token_id)
+    proc = self_debias.SelfDebiasLogitsProcessor(model, prefix_ids, tok.pad_token_id)
+    lengths = []
+
+    class Spy(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            out = proc(input_ids, scores)
+            lengths.append(proc._state["mask"].shape[1])
+            assert torch.isfinite(out.max(-1).values).all()
+            return out
+
     model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=10, min_new_tokens=10,
-                   do_sample=False, pad_token_id=tok.pad_token_id, logits_processor=LogitsProcessorList([check]))
-    assert check.steps == 10
+                   do_sample=False, pad_token_id=tok.pad_token_id, logits_processor=LogitsProcessorList([Spy()]))
+    # the window leaves WINDOW_SLACK positions free, then grows with the cache: never past the context
+    assert lengths[0] == limit - self_debias.WINDOW_SLACK and lengths == list(range(lengths[0], lengths[0] + 10))
     fn = self_debias.make_logprob_fn(prefix_ids, 50.0, 0.01)
     lp = fn(model, ids, torch.ones_like(ids))[0]
     plain = plain_token_logprobs(model, ids, torch.ones_like(ids))[0]

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from alignment_tax.augment.common import check_text
+from alignment_tax.augment.common import check_text, output_path, read_items
 from alignment_tax.augment.config import POSITIVE_TYPES, TYPES
 from alignment_tax.data.common import norm_key
+from alignment_tax.errors import AlignmentTaxError
 
 NEGATIVE_TYPES = tuple(t for t in TYPES if t not in POSITIVE_TYPES)
 PAPER = {"share_sources_with_entities": 0.29, "share_negatives_toxic": 0.2319}
@@ -46,6 +47,20 @@ def assemble(rows: list[dict], outputs: dict[str, dict[str, list[dict]]], min_po
         out.append({"id": row["id"], "subreddit": row.get("subreddit"), "title": row.get("title"),
                     "post": row["post"], "summary": summary, "positives": positives, "negatives": negatives})
     return out
+
+
+def from_stage_outputs(rows: list[dict], aug, min_words: int, drops: Counter) -> tuple[list[dict], dict]:
+    """Read the enabled augment_<type> outputs and assemble; `aug` is params `augment`."""
+    enabled = {kind: bool(aug[kind].enabled) for kind in TYPES}
+    ids = [r["id"] for r in rows]
+    outputs = {kind: read_items(output_path(kind), ids) for kind in TYPES if enabled[kind]}
+    built = assemble(rows, outputs, aug.assemble.min_positives, aug.assemble.title_positive, min_words, drops)
+    if not built:
+        raise AlignmentTaxError(
+            f"params.yaml: augment.assemble.min_positives: no source has {aug.assemble.min_positives} positives "
+            f"(backtranslate enabled: {enabled['backtranslate']}; augment.assemble.title_positive adds the title)")
+    return built, {"enabled": enabled, "min_positives": aug.assemble.min_positives,
+                   "title_positive": bool(aug.assemble.title_positive)}
 
 
 def origin_stats(rows: list[dict]) -> dict:

@@ -55,10 +55,11 @@ def mask_plan(text: str, spans: Sequence[tuple[int, int, str]], ratio: float, rn
 
 
 def _is_fill(piece: str, original: str) -> bool:
-    """A usable replacement: one word, not a stop word (a content word for a content word), not the original."""
+    """A usable replacement: one word (a digit or 2+ characters), not a stop word (a content word for a
+    content word), not the original."""
     word = piece.strip()
     return (WORD.fullmatch(word) is not None and word.lower() not in STOP_WORDS
-            and norm_key(word) != norm_key(original))
+            and (len(word) > 1 or word.isdigit()) and norm_key(word) != norm_key(original))
 
 
 def _sample(scores: torch.Tensor, temperature: float, gen: torch.Generator) -> int:
@@ -88,7 +89,8 @@ class CausalFiller:
         return out.logits[:, -1], cache, mask
 
     @torch.no_grad()
-    def suffix_loglik(self, prefix, rows: list[int], suffixes: list[str], caps: list[int] | None = None) -> torch.Tensor:
+    def suffix_loglik(self, prefix, rows: list[int], suffixes: list[str],
+                      caps: list[int] | None = None) -> torch.Tensor:
         """log P(suffix | the left context of `rows[k]`) for each suffix, reusing the contexts' cache.
 
         The options of one mask share their left context, whose own likelihood is the

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator
 
+import torch
 from omegaconf import OmegaConf
 
 from alignment_tax.augment.common import metrics_path, output_path, stream_rows
@@ -35,6 +36,8 @@ def run(kind: str, produce: Produce) -> dict:
     cfg = params.augment[kind]
     rows = [r for _, r in read_jsonl(TLDR_TRAIN)]
     seed_everything(params.seed)
+    if params.augment.cpu_threads > 0 and not torch.cuda.is_available():
+        torch.set_num_threads(params.augment.cpu_threads)
     drops, stats = Counter(), Counter()
     written: set[int] = set()
     n_items = with_output = 0

@@ -29,6 +29,7 @@ import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
 RUNTIME = "self_debias"
+WINDOW_SLACK = 32  # tokens a full-context window leaves free, so it moves once per 32 steps, not every step
 
 
 def running_max(p_biased: Optional[torch.Tensor], logits: torch.Tensor) -> torch.Tensor:
@@ -56,15 +57,18 @@ def max_positions(model) -> Optional[int]:
     return getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None)
 
 
-def _window(prefix_ids: list[list[int]], length: int, limit: Optional[int]) -> int:
-    """How many of the last `length` input positions fit behind the longest prefix in the model's context.
+def _window(prefix_ids: list[list[int]], length: int, limit: Optional[int], slack: int = 0) -> int:
+    """How many of the last `length` input positions the prefixed copies keep.
 
-    The prefixed copies are longer than the input; when they would not fit, their oldest
-    input tokens are dropped (the reference, on GPT-2's 1024 positions and short prompts,
-    never reaches the limit).
+    A prefixed copy is longer than the input; when it would not fit the model's context,
+    its oldest input tokens are dropped, `slack` more than needed so that the next steps
+    can extend the cache before the window has to move again (the reference, on GPT-2's
+    1024 positions and short prompts, never reaches the limit).
     """
     width = max(len(p) for p in prefix_ids)
-    return length if limit is None else max(1, min(length, limit - width))
+    if limit is None or length + width <= limit:
+        return length
+    return max(1, min(length, limit - width - slack))
 
 
 def _prefixed(prefix_ids: list[list[int]], ids: torch.Tensor, mask: torch.Tensor, pad_id: int):
@@ -103,7 +107,7 @@ class SelfDebiasLogitsProcessor(LogitsProcessor):
             out = self.model(input_ids=ids[:, -1:].repeat(k, 1), attention_mask=mask, position_ids=pos,
                              past_key_values=st["cache"], use_cache=True)
         else:  # first step, the sequences changed (beam reordering, a new generate call), or the context is full
-            keep = _window(self.prefix_ids, t, self.limit)
+            keep = _window(self.prefix_ids, t, self.limit, slack=WINDOW_SLACK)
             all_ids, mask, _ = _prefixed(self.prefix_ids, ids[:, t - keep:], self._content_mask(ids)[:, t - keep:],
                                          self.pad_token_id)
             pos = _positions(mask)[:, -1:]
