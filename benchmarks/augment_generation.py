@@ -86,6 +86,8 @@ def main() -> None:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     a = ap.parse_args()
     params = load_params()
+    if a.device == "cpu" and params.augment.cpu_threads > 0:
+        torch.set_num_threads(params.augment.cpu_threads)  # as the augment stages do
     model, tok = load_model(params)
     model.to(a.device).eval()
     rows = load_rows(a.n)
@@ -95,7 +97,8 @@ def main() -> None:
     batched = throughput(model, tok, prompts, gen, bs, a.device)
     single = throughput(model, tok, prompts, gen, 1, a.device)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"augmenter={a.augmenter} device={a.device} params={n_params / 1e6:.1f}M prompts={a.n} "
+    print(f"augmenter={a.augmenter} device={a.device} threads={torch.get_num_threads()} "
+          f"params={n_params / 1e6:.1f}M prompts={a.n} "
           f"mean_prompt_tokens={sum(map(len, prompts)) / len(prompts):.0f} new_tokens={a.max_new_tokens} "
           f"sequences_per_prompt={gen.get('num_return_sequences', 1)}")
     print(f"batched (batch {bs}) {batched:8.2f} prompts/s")

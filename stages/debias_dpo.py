@@ -34,6 +34,10 @@ def main() -> None:
         raise AlignmentTaxError(f"debias_dpo: unknown method '{a.method}' (known: {', '.join(PREFER)})")
     params = load_params()
     entry, cfg = zoo_entry(params, a.model), params.debias.dpo
+    if entry.lora.enabled:  # never a silent full fine-tune where LoRA was asked for
+        raise AlignmentTaxError(f"params.yaml: model_zoo.{a.model}.lora.enabled: debias_dpo does full "
+                                "fine-tuning (LoRA is wired into train_contrastive only); set it false "
+                                "or drop this method from debias.methods")
     seed_everything(params.seed)
     start = time.time()
     model, tok = load_for(params, a.model, "base", precision="fp32")

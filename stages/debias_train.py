@@ -30,6 +30,10 @@ def main() -> None:
         raise AlignmentTaxError(f"debias_train: unknown method '{a.method}' (known: {', '.join(TRAIN)})")
     params = load_params()
     entry, d = zoo_entry(params, a.model), params.debias
+    if entry.lora.enabled:  # never a silent full fine-tune where LoRA was asked for
+        raise AlignmentTaxError(f"params.yaml: model_zoo.{a.model}.lora.enabled: debias_train does full "
+                                "fine-tuning (LoRA is wired into train_contrastive only); set it false "
+                                "or drop this method from debias.methods")
     seed_everything(params.seed)
     start = time.time()
     docs = corpus.documents(d.corpus, params.seed)

@@ -17,11 +17,13 @@ def workdir(tmp_path, repo_root, monkeypatch):
     write_jsonl(tmp_path / "data/prepared/tldr/train.jsonl", ROWS)
     monkeypatch.chdir(tmp_path)
 
-    def run(stage, **augment):
+    def run(stage, execute=True, **augment):
+        """Write params.yaml with `augment` changes; then run the stage script in this process."""
         for kind, kv in augment.items():
             params["augment"][kind].update(kv)
         (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-        runpy.run_path(str(repo_root / "stages" / f"{stage}.py"), run_name="__main__")
+        if execute:
+            runpy.run_path(str(repo_root / "stages" / f"{stage}.py"), run_name="__main__")
     return tmp_path, run
 
 
@@ -79,3 +81,33 @@ def test_assembly_stops_on_a_stale_augment_output(workdir, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: data/augment/toxic/train.jsonl: does not match")
     assert not (tmp / "data/contrastive").exists()
+
+
+def test_a_stopped_stage_leaves_no_output_and_no_temp_file(workdir, repo_root):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import tiny_model, tiny_tokenizer
+
+    tmp, run = workdir
+    tok = tiny_tokenizer()
+    tiny_model(tok).save_pretrained(tmp / "models/base/tiny")
+    tok.save_pretrained(tmp / "models/base/tiny")
+    rows = [{**r, "id": f"{r['id']}-{k}"} for k in range(50) for r in ROWS]
+    write_jsonl(tmp / "data/prepared/tldr/train.jsonl", rows)
+    run("augment_low_confidence", execute=False,
+        low_confidence={"batch_size": 1, "max_new_tokens": 16, "max_input_tokens": 64})
+    proc = subprocess.Popen([sys.executable, str(repo_root / "stages/augment_low_confidence.py")], cwd=tmp,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    out_dir = tmp / "data/augment/low_confidence"
+    deadline = time.time() + 120
+    while not list(out_dir.glob(".train.jsonl.*.tmp")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the stage ended before it was stopped"
+    time.sleep(1.0)  # a few rows streamed into the temp file
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 128 + signal.SIGTERM
+    assert list(out_dir.iterdir()) == []  # neither the output nor its temp file

@@ -30,7 +30,7 @@ def set_key(params: dict, dotted: str, value) -> None:
     *head, last = dotted.split(".")
     node = params
     for key in head:
-        node = node[key]
+        node = node.setdefault(key, {})  # a sub-entry params.yaml leaves to the schema's defaults
     node[last] = value
 
 

@@ -11,6 +11,7 @@ ablation.
 """
 from __future__ import annotations
 
+import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,8 +31,15 @@ VERSION = 1  # bump when an augmenter's output changes meaning
 Produce = Callable[..., Iterator[tuple[int, list[dict]]]]
 
 
+def _exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def run(kind: str, produce: Produce) -> dict:
     """`produce(params, rows, drops, stats)` yields (row index, items) once for every row."""
+    # SIGTERM (DVC interrupted, a scheduler's stop) unwinds like an exception, so the streamed
+    # temp file is removed; after SIGKILL it stays beside an untouched output.
+    signal.signal(signal.SIGTERM, _exit)
     params = load_params()
     cfg = params.augment[kind]
     rows = [r for _, r in read_jsonl(TLDR_TRAIN)]
