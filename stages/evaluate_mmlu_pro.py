@@ -3,14 +3,13 @@
 Writes per-question records (data/generations/mmlu_pro/<model>/<method>.jsonl: prediction,
 option log-likelihoods or the generated reasoning) and metrics (metrics/mmlu_pro/<model>/<method>.json).
 """
-import argparse
 import time
 from pathlib import Path
 
 from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import mmlu_pro
-from alignment_tax.evaluate.cells import coordinates, read_rows, write_cell
+from alignment_tax.evaluate.cells import cell_arguments, coordinates, read_rows, write_cell
 from alignment_tax.evaluate.generate import context_limit
 from alignment_tax.evaluate.subset import balanced_subset
 from alignment_tax.models.runtime import load_runtime
@@ -21,10 +20,7 @@ PREPARED = Path("data/prepared/mmlu_pro")
 
 @stage_main
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("model")
-    ap.add_argument("method")
-    a = ap.parse_args()
+    a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.mmlu_pro

@@ -3,14 +3,13 @@
 Writes per-question records (data/generations/truthfulqa/<model>/<method>.jsonl: answer,
 mc1, mc2, bleu/rouge max/acc/diff, judge) and metrics (metrics/truthfulqa/<model>/<method>.json).
 """
-import argparse
 import time
 from pathlib import Path
 
 from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import truthfulqa
-from alignment_tax.evaluate.cells import coordinates, read_rows, write_cell
+from alignment_tax.evaluate.cells import cell_arguments, coordinates, read_rows, write_cell
 from alignment_tax.evaluate.generate import context_limit
 from alignment_tax.evaluate.judge import load_judge
 from alignment_tax.evaluate.subset import random_subset
@@ -22,10 +21,7 @@ PREPARED = Path("data/prepared/truthfulqa/truthfulqa.jsonl")
 
 @stage_main
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("model")
-    ap.add_argument("method")
-    a = ap.parse_args()
+    a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.truthfulqa

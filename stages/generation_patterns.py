@@ -4,12 +4,11 @@ Reads data/generations/realtoxicityprompts/<model>/<method>.jsonl (and its metri
 shares (data/generations/patterns/<model>/<method>.jsonl) and percentages over all continuations
 (metrics/patterns/<model>/<method>.json).
 """
-import argparse
 
 from alignment_tax.config import load_params
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import patterns
-from alignment_tax.evaluate.cells import items_path, metrics_path, read_rows, write_cell
+from alignment_tax.evaluate.cells import cell_arguments, items_path, metrics_path, read_rows, write_cell
 from alignment_tax.io import read_json
 
 SOURCE = "realtoxicityprompts"
@@ -18,10 +17,7 @@ COORDINATES = ("model", "method", "seed", "alpha", "tau", "n_params")
 
 @stage_main
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("model")
-    ap.add_argument("method")
-    a = ap.parse_args()
+    a = cell_arguments(__doc__)
     params = load_params()
     records = read_rows(items_path(SOURCE, a.model, a.method))
     items, metrics = patterns.analyse(records, params.benchmarks.patterns)

@@ -7,6 +7,7 @@ Per cell (model, method) and benchmark:
 """
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -22,6 +23,14 @@ def items_path(benchmark: str, model: str, method: str, root: Path = GENERATIONS
 
 def metrics_path(benchmark: str, model: str, method: str, root: Path = METRICS) -> Path:
     return Path(root) / benchmark / model / f"{method}.json"
+
+
+def cell_arguments(description: str) -> argparse.Namespace:
+    """The command line every benchmark stage takes: `<model> <method>` (a grid cell)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("model", help="a key of model_zoo")
+    ap.add_argument("method", help="a method of the grid (params.yaml methods)")
+    return ap.parse_args()
 
 
 def coordinates(params, model: str, method: str, rt) -> dict:
