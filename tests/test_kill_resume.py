@@ -69,8 +69,10 @@ def test_killed_training_resumes_to_the_uninterrupted_result(tmp_path_factory, r
     # 1. SIGTERM to the stage's own process (a scheduler's stop): DVC reports the failure
     proc = start(ws, ws.parent / "run1.log")
     wait_for_checkpoint(ws, proc, after=0)
+    # the Python process itself: DVC may run the cmd through `sh -c "python stages/..."`, whose
+    # single argument also names the script, so match a whole argv element
     stage = [p for p in psutil.Process(proc.pid).children(recursive=True)
-             if any("train_contrastive.py" in part for part in p.cmdline())]
+             if any(part.endswith("train_contrastive.py") for part in p.cmdline())]
     assert len(stage) == 1
     stage[0].terminate()
     assert proc.wait(timeout=120) != 0
