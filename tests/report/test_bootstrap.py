@@ -33,3 +33,15 @@ def test_seeded_nan_skipping_and_empty():
     assert paired_bootstrap([np.nan], [1.0]) is None
     with pytest.raises(ValueError):
         paired_bootstrap([1.0], [1.0, 2.0])
+
+
+def test_a_point_interval_is_judged_by_the_sign_test():
+    """One item, or items that all changed alike: the bootstrap interval is a point, which would
+    'exclude 0' for any change; significance then needs 2 * 0.5**n < 0.05, i.e. n >= 6."""
+    one = paired_bootstrap([1.0], [0.0])
+    assert (one.lo, one.hi) == (1.0, 1.0) and not one.excludes_zero
+    assert not paired_bootstrap([1.0] * 5, [0.0] * 5).excludes_zero  # p = 0.0625
+    six = paired_bootstrap([0.0] * 6, [1.0] * 6)
+    assert six.excludes_zero and six.delta == -1.0  # p = 0.03125
+    assert six.scaled(100).excludes_zero and six.scaled(100).delta == -100.0
+    assert not paired_bootstrap([2.0] * 9, [2.0] * 9).excludes_zero

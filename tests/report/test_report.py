@@ -61,7 +61,8 @@ def test_items_that_differ_from_base_are_refused(tmp_path):
 
 
 def test_cell_formatting():
-    assert arrow(0.0004) == "0.000" and arrow(-0.02) == "↓0.020" and arrow(0.5, 1) == "↑0.5"
+    assert arrow(0.0) == "0.000" and arrow(-0.02) == "↓0.020" and arrow(0.5, 1) == "↑0.5"
+    assert arrow(0.0004) == "↑<0.001" and arrow(-0.04, 1) == "↓<0.1"
     assert delta_text(Delta(-0.02, -0.031, -0.008, 40)) == "↓0.020 [-0.031, -0.008]*"
     assert delta_text(Delta(0.01, -0.01, 0.03, 40)) == "↑0.010 [-0.010, +0.030]"
     assert cell(None, None, False) == "absent" and cell(0.25, None, True) == "0.250"

@@ -6,7 +6,6 @@ import numpy as np
 from tabulate import tabulate
 
 from alignment_tax.evaluate.patterns import PATTERNS
-from alignment_tax.report.bootstrap import Delta
 from alignment_tax.report.compare import ABSENT, Comparer, cell, row_label
 
 TQA, RTP, MMLU = "truthfulqa", "realtoxicityprompts", "mmlu_pro"
@@ -75,7 +74,7 @@ def table5(cmp: Comparer, pats: dict) -> str:
 
 
 def _pct(d):
-    return None if d is None else Delta(100 * d.delta, 100 * d.lo, 100 * d.hi, d.n)
+    return None if d is None else d.scaled(100)
 
 
 TABLE6_METRICS = (("bleu_max", "BLEU"), ("rouge1_max", "ROUGE-1"), ("mc1", "MC1"), ("mc2", "MC2"))

@@ -6,11 +6,17 @@ varies over items, not each system's own spread. scipy.stats.bootstrap with
 BCa intervals (coverage near nominal at small n, where the plain percentile
 interval runs narrow: 0.93 vs 0.945 for a nominal 0.95 at n = 60 in our test);
 seeded, so a report is byte-identical on rerun.
+
+When every item changed by the same amount (always so for n = 1), every resample
+has the same mean and the bootstrap interval is a single point that "excludes 0"
+for any non-zero change, even on one item. There the interval says nothing about
+significance, so an exact two-sided sign test decides it instead: n identical
+non-zero changes are significant when 2 * 0.5**n < 1 - confidence (n >= 6 at 95 %).
 """
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import numpy as np
@@ -23,10 +29,17 @@ class Delta:
     lo: float
     hi: float
     n: int
+    sign_test: Optional[bool] = None  # set where the interval is a point: the exact sign test's verdict
 
     @property
     def excludes_zero(self) -> bool:
+        """The change is significant at the interval's level."""
+        if self.sign_test is not None:
+            return self.sign_test
         return self.lo > 0 or self.hi < 0
+
+    def scaled(self, factor: float) -> "Delta":
+        return replace(self, delta=factor * self.delta, lo=factor * self.lo, hi=factor * self.hi)
 
 
 def paired_bootstrap(x, y, *, resamples: int = 1000, confidence: float = 0.95, seed: int = 0) -> Optional[Delta]:
@@ -39,7 +52,8 @@ def paired_bootstrap(x, y, *, resamples: int = 1000, confidence: float = 0.95, s
         return None
     mean = float(d.mean())
     if d.size == 1 or np.ptp(d) == 0:  # every resample has the same mean: the interval is a point
-        return Delta(mean, mean, mean, int(d.size))
+        significant = mean != 0 and d.size >= sign_test_min_items(confidence)
+        return Delta(mean, mean, mean, int(d.size), sign_test=bool(significant))
     lo = hi = np.nan
     for method in ("BCa", "percentile"):  # BCa is undefined for some lopsided samples: fall back
         with warnings.catch_warnings():
@@ -50,3 +64,11 @@ def paired_bootstrap(x, y, *, resamples: int = 1000, confidence: float = 0.95, s
         if np.isfinite(lo) and np.isfinite(hi):
             break
     return Delta(mean, lo, hi, int(d.size))
+
+
+def sign_test_min_items(confidence: float) -> int:
+    """The fewest identical non-zero changes an exact two-sided sign test calls significant."""
+    n = 1
+    while 2 * 0.5 ** n >= 1 - confidence:
+        n += 1
+    return n

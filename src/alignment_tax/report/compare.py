@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from alignment_tax.report.bootstrap import Delta, paired_bootstrap
+from alignment_tax.report.bootstrap import Delta, paired_bootstrap, sign_test_min_items
 from alignment_tax.report.grid import Grid
 
 ABSENT = "absent"
@@ -19,10 +19,13 @@ def fmt(value, digits: int = 3) -> str:
 
 
 def arrow(d: float, digits: int = 3) -> str:
-    r = round(d, digits)
-    if r == 0:
+    """Direction and size; a change too small to print keeps its direction ("↑<0.001"), so a
+    significant mark beside it never reads as a significant zero."""
+    if d == 0:
         return f"{0:.{digits}f}"
-    return f"{'↑' if r > 0 else '↓'}{abs(r):.{digits}f}"
+    sign = "↑" if d > 0 else "↓"
+    r = round(abs(d), digits)
+    return f"{sign}{r:.{digits}f}" if r > 0 else f"{sign}<{10 ** -digits:.{digits}f}"
 
 
 def delta_text(d: Optional[Delta], digits: int = 3) -> str:
@@ -63,4 +66,7 @@ class Comparer:
     def footnote(self) -> str:
         return (f"Δ: change from the base model of the same group, with its {self.confidence:.0%} paired-bootstrap "
                 f"interval ({self.resamples} resamples of the same items for both systems, seed {self.seed}); "
-                "* = the interval excludes 0. ↑/↓ give the direction only; whether it is good depends on the column.")
+                "* = the interval excludes 0 (where every item changed by the same amount, as on a single item, the "
+                f"interval is a point and an exact sign test decides: at least {sign_test_min_items(self.confidence)} "
+                f"items at {self.confidence:.0%}). ↑/↓ give the "
+                "direction only; whether it is good depends on the column.")
