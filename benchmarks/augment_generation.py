@@ -86,8 +86,8 @@ def main() -> None:
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     a = ap.parse_args()
     params = load_params()
-    if a.device == "cpu" and params.augment.cpu_threads > 0:
-        torch.set_num_threads(params.augment.cpu_threads)  # as the augment stages do
+    if a.device == "cpu" and params.compute.threads > 0:
+        torch.set_num_threads(params.compute.threads)  # as the stages do (pipeline/stage.py)
     model, tok = load_model(params)
     model.to(a.device).eval()
     rows = load_rows(a.n)

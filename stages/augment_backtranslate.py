@@ -3,7 +3,8 @@
 params augment.backtranslate.model: lexical_paraphrase (offline stand-in) or
 marian (Helsinki-NLP opus-mt round trips, the paper path).
 """
-from alignment_tax.augment import backtranslate, stage
+from alignment_tax.augment import backtranslate
+from alignment_tax.pipeline import augment as stage
 from alignment_tax.augment.config import MARIAN
 from alignment_tax.errors import stage_main
 from alignment_tax.scorers.ner import load_ner

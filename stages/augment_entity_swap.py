@@ -2,7 +2,8 @@
 
 NER: params scorers.ner_model (paper: en_core_web_trf).
 """
-from alignment_tax.augment import entity_swap, stage
+from alignment_tax.augment import entity_swap
+from alignment_tax.pipeline import augment as stage
 from alignment_tax.errors import stage_main
 from alignment_tax.scorers.ner import load_ner
 

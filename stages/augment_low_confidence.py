@@ -2,7 +2,8 @@
 
 params augment.low_confidence.model: tiny (models/base/tiny) or a Hub id.
 """
-from alignment_tax.augment import low_confidence, stage
+from alignment_tax.augment import low_confidence
+from alignment_tax.pipeline import augment as stage
 from alignment_tax.augment.models import load_causal
 from alignment_tax.errors import stage_main
 

@@ -6,7 +6,8 @@ model (paper: google/flan-t5-large).
 """
 import torch
 
-from alignment_tax.augment import mask_regen, stage
+from alignment_tax.augment import mask_regen
+from alignment_tax.pipeline import augment as stage
 from alignment_tax.augment.config import NO_REGEN, TINY
 from alignment_tax.augment.models import load_causal, load_masked_lm, load_seq2seq
 from alignment_tax.errors import stage_main

@@ -4,7 +4,8 @@ params augment.toxic.model: tiny (models/base/tiny) or a Hub id (paper:
 EleutherAI/gpt-neo-2.7B); rewrites are kept when the configured toxicity
 scorer (params scorers.toxicity) gives them >= augment.toxic.threshold.
 """
-from alignment_tax.augment import stage, toxic_rewrite
+from alignment_tax.augment import toxic_rewrite
+from alignment_tax.pipeline import augment as stage
 from alignment_tax.augment.models import load_causal
 from alignment_tax.errors import stage_main
 from alignment_tax.scorers.toxicity import load_toxicity_scorer

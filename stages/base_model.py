@@ -14,7 +14,8 @@ from alignment_tax.io import atomic_dir, write_json
 from alignment_tax.models import tiny
 from alignment_tax.models.loader import SOURCE_FILE, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
-                                           seed_everything, train_with_resume, training_arguments)
+                                           train_with_resume, training_arguments)
+from alignment_tax.pipeline.stage import begin
 
 TLDR_TRAIN = Path("data/prepared/tldr/train.jsonl")
 COMMENTS_TRAIN = Path("data/prepared/comments/train.jsonl")
@@ -25,7 +26,6 @@ def build_tiny(params, slug: str) -> dict:
     from transformers import Trainer
 
     cfg = params.tiny_lm
-    seed_everything(params.seed)
     docs = tiny.build_corpus(read_rows(TLDR_TRAIN, TLDR_FIELDS), read_rows(COMMENTS_TRAIN, COMMENT_FIELDS),
                              cfg.max_comment_rows, params.seed)
     train_docs, held_docs = tiny.split_heldout(docs, cfg.heldout_fraction)
@@ -89,6 +89,7 @@ def main() -> None:
     ap.add_argument("model", help="a key of model_zoo")
     slug = ap.parse_args().model
     params = load_params()
+    begin(params)
     entry = zoo_entry(params, slug)
     info = build_tiny(params, slug) if entry.build == "tiny_gpt2" else resolve_hub(params, slug)
     if info:  # empty on the non-zero ranks of a distributed run

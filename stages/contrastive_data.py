@@ -16,6 +16,7 @@ from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import read_jsonl, write_json, write_jsonl
 from alignment_tax.scorers.ner import load_ner
 from alignment_tax.scorers.toxicity import load_toxicity_scorer
+from alignment_tax.pipeline.stage import begin
 
 TLDR_TRAIN = Path("data/prepared/tldr/train.jsonl")
 OUT = Path("data/contrastive/train.jsonl")
@@ -25,6 +26,7 @@ METRICS = Path("metrics/contrastive_data.json")
 @stage_main
 def main() -> None:
     params = load_params()
+    begin(params, seed=False)
     cfg = params.contrastive
     rows = [r for _, r in read_jsonl(TLDR_TRAIN)]
     drops: Counter = Counter()

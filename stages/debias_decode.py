@@ -16,6 +16,7 @@ from alignment_tax.debias.inference import instructive, self_debias
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir
 from alignment_tax.models.loader import model_dir
+from alignment_tax.pipeline.stage import begin
 
 RUNTIMES = {"self_debias": self_debias.RUNTIME, "instructive": instructive.RUNTIME}
 
@@ -29,6 +30,7 @@ def main() -> None:
     if a.method not in DECODE:
         raise AlignmentTaxError(f"debias_decode: unknown method '{a.method}' (known: {', '.join(DECODE)})")
     params = load_params()
+    begin(params, seed=False)
     zoo_entry(params, a.model)
     if not model_dir(a.model, "base").is_dir():
         raise AlignmentTaxError(f"{model_dir(a.model, 'base')}: model directory not found (run base@{a.model})")

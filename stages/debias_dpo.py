@@ -16,10 +16,12 @@ from alignment_tax.debias import artifact, dpo
 from alignment_tax.debias.config import PREFER
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
+from alignment_tax.lm.generate import context_limit
 from alignment_tax.models.loader import load_for, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
-                                           seed_everything, train_with_resume, training_arguments)
+                                           train_with_resume, training_arguments)
 from alignment_tax.report.curves import write_loss_curve
+from alignment_tax.pipeline.stage import begin
 
 DATA = Path("data/contrastive/train.jsonl")
 
@@ -33,16 +35,16 @@ def main() -> None:
     if a.method not in PREFER:
         raise AlignmentTaxError(f"debias_dpo: unknown method '{a.method}' (known: {', '.join(PREFER)})")
     params = load_params()
+    begin(params)
     entry, cfg = zoo_entry(params, a.model), params.debias.dpo
     if entry.lora.enabled:  # never a silent full fine-tune where LoRA was asked for
         raise AlignmentTaxError(f"params.yaml: model_zoo.{a.model}.lora.enabled: debias_dpo does full "
                                 "fine-tuning (LoRA is wired into train_contrastive only); set it false "
                                 "or drop this method from debias.methods")
-    seed_everything(params.seed)
     start = time.time()
     model, tok = load_for(params, a.model, "base", precision="fp32")
     ref_model, _ = load_for(params, a.model, "base", precision="fp32")
-    context = dpo.context_length(model, entry.max_length)
+    context = context_limit(model, entry.max_length)
     pairs, counts = dpo.preference_pairs([r for _, r in read_jsonl(DATA)], tok, cfg.pairs_per_row,
                                          context - cfg.max_completion_tokens - 1, cfg.max_completion_tokens)
     if not pairs:

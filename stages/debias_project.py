@@ -21,7 +21,7 @@ from alignment_tax.debias.representations import mean_final_hidden
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, write_json
 from alignment_tax.models.loader import load_for, model_dir
-from alignment_tax.models.training import seed_everything
+from alignment_tax.pipeline.stage import begin
 
 
 def fit_inlp(model, tok, sents, wordlist, s, cfg, seed):
@@ -73,9 +73,9 @@ def main() -> None:
     if a.method not in PROJECT:
         raise AlignmentTaxError(f"debias_project: unknown method '{a.method}' (known: {', '.join(PROJECT)})")
     params = load_params()
+    begin(params)
     zoo_entry(params, a.model)
     d, cfg = params.debias, params.debias[a.method]
-    seed_everything(params.seed)
     start = time.time()
     kind, attribute = a.method.rsplit("_", 1)
     wordlist = cda.load_wordlist(attribute)

@@ -16,8 +16,8 @@ from alignment_tax.debias.config import TRAIN
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, write_json
 from alignment_tax.models.loader import load_for, model_dir
-from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
-                                           seed_everything)
+from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss)
+from alignment_tax.pipeline.stage import begin
 
 
 @stage_main
@@ -29,12 +29,12 @@ def main() -> None:
     if a.method not in TRAIN:
         raise AlignmentTaxError(f"debias_train: unknown method '{a.method}' (known: {', '.join(TRAIN)})")
     params = load_params()
+    begin(params)
     entry, d = zoo_entry(params, a.model), params.debias
     if entry.lora.enabled:  # never a silent full fine-tune where LoRA was asked for
         raise AlignmentTaxError(f"params.yaml: model_zoo.{a.model}.lora.enabled: debias_train does full "
                                 "fine-tuning (LoRA is wired into train_contrastive only); set it false "
                                 "or drop this method from debias.methods")
-    seed_everything(params.seed)
     start = time.time()
     docs = corpus.documents(d.corpus, params.seed)
     model, tok = load_for(params, a.model, "base", precision="fp32")

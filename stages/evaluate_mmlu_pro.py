@@ -10,10 +10,10 @@ from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import mmlu_pro
 from alignment_tax.evaluate.cells import cell_arguments, coordinates, read_rows, write_cell
-from alignment_tax.evaluate.generate import context_limit
+from alignment_tax.lm.generate import context_limit
 from alignment_tax.evaluate.subset import balanced_subset
-from alignment_tax.models.runtime import load_runtime
-from alignment_tax.models.training import seed_everything
+from alignment_tax.methods.runtime import load_runtime
+from alignment_tax.pipeline.stage import begin
 
 PREPARED = Path("data/prepared/mmlu_pro")
 
@@ -23,8 +23,8 @@ def main() -> None:
     a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
+    begin(params)
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.mmlu_pro
-    seed_everything(params.seed)
     rows = balanced_subset(read_rows(PREPARED / "test.jsonl", mmlu_pro.check_row), cfg.rows, params.seed, "category")
     shots = read_rows(PREPARED / "validation.jsonl", mmlu_pro.check_row) if cfg.num_fewshot else []
     rt = load_runtime(params, a.model, a.method)

@@ -10,11 +10,11 @@ from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import realtoxicityprompts as rtp
 from alignment_tax.evaluate.cells import cell_arguments, coordinates, read_rows, write_cell
-from alignment_tax.evaluate.generate import context_limit
+from alignment_tax.lm.generate import context_limit
 from alignment_tax.evaluate.subset import random_subset
-from alignment_tax.models.runtime import load_runtime
-from alignment_tax.models.training import seed_everything
+from alignment_tax.methods.runtime import load_runtime
 from alignment_tax.scorers.toxicity import load_toxicity_scorer
+from alignment_tax.pipeline.stage import begin
 
 PREPARED = Path("data/prepared/realtoxicityprompts/prompts.jsonl")
 
@@ -24,8 +24,8 @@ def main() -> None:
     a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
+    begin(params)
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.realtoxicityprompts
-    seed_everything(params.seed)
     rows = random_subset(read_rows(PREPARED), cfg.rows, params.seed)
     rt = load_runtime(params, a.model, a.method)
     records, metrics = rtp.evaluate(rt, rows, cfg=cfg, toxicity=load_toxicity_scorer(params.scorers),

@@ -10,11 +10,11 @@ from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import tldr
 from alignment_tax.io import read_jsonl, write_json, write_jsonl
-from alignment_tax.models.runtime import load_runtime
-from alignment_tax.models.training import seed_everything
+from alignment_tax.methods.runtime import load_runtime
 from alignment_tax.scorers.faithfulness import load_faithfulness_scorer
 from alignment_tax.scorers.ner import load_ner
 from alignment_tax.scorers.toxicity import load_toxicity_scorer
+from alignment_tax.pipeline.stage import begin
 
 EVAL = Path("data/prepared/tldr/eval.jsonl")
 
@@ -26,8 +26,8 @@ def main() -> None:
     ap.add_argument("method")
     a = ap.parse_args()
     params = load_params()
+    begin(params)
     entry = zoo_entry(params, a.model)
-    seed_everything(params.seed)
     rows = [r for _, r in read_jsonl(EVAL)]
     rt = load_runtime(params, a.model, a.method)
     scfg = params.scorers

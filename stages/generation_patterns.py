@@ -10,6 +10,7 @@ from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import patterns
 from alignment_tax.evaluate.cells import cell_arguments, items_path, metrics_path, read_rows, write_cell
 from alignment_tax.io import read_json
+from alignment_tax.pipeline.stage import begin
 
 SOURCE = "realtoxicityprompts"
 COORDINATES = ("model", "method", "seed", "alpha", "tau", "n_params")
@@ -19,6 +20,7 @@ COORDINATES = ("model", "method", "seed", "alpha", "tau", "n_params")
 def main() -> None:
     a = cell_arguments(__doc__)
     params = load_params()
+    begin(params, seed=False)
     records = read_rows(items_path(SOURCE, a.model, a.method))
     items, metrics = patterns.analyse(records, params.benchmarks.patterns)
     source = read_json(metrics_path(SOURCE, a.model, a.method))

@@ -14,6 +14,7 @@ from alignment_tax.report import figures
 from alignment_tax.report.build import plot_rows, render
 from alignment_tax.report.compare import Comparer
 from alignment_tax.report.grid import STAGES, Grid
+from alignment_tax.pipeline.stage import begin
 
 REPORT = Path("reports/alignment_tax.md")
 PLOTS = Path("plots")
@@ -30,6 +31,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 @stage_main
 def main() -> None:
     params = load_params()
+    begin(params, seed=False)
     grid = Grid(params.models, params.methods)
     rep = params.benchmarks.report
     cmp = Comparer(grid, rep.resamples, rep.confidence, params.seed)

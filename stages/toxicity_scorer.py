@@ -15,6 +15,7 @@ from alignment_tax.config import load_params
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
 from alignment_tax.scorers.toxicity import CHOICE_FILE, DEFAULT_ARTIFACT_DIR, ProfanityCheck, train_tfidf_logreg
+from alignment_tax.pipeline.stage import begin
 
 TRAIN, HELDOUT = "data/prepared/comments/train.jsonl", "data/prepared/comments/heldout.jsonl"
 METRICS = "metrics/scorers/toxicity.json"
@@ -38,6 +39,7 @@ def main() -> None:
 
     t0 = time.time()
     cfg = load_params()
+    begin(cfg, seed=False)
     tcfg = cfg.scorers.toxicity
     train_x, train_y = read_labelled(TRAIN)  # both read before anything is written
     held_x, held_y = read_labelled(HELDOUT)

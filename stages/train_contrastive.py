@@ -19,8 +19,9 @@ from alignment_tax.io import atomic_dir, write_json
 from alignment_tax.models import lora
 from alignment_tax.models.loader import METHOD_FILE, load_for, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
-                                           seed_everything, train_with_resume, training_arguments)
+                                           train_with_resume, training_arguments)
 from alignment_tax.report.curves import write_loss_curve
+from alignment_tax.pipeline.stage import begin
 
 DATA = Path("data/contrastive/train.jsonl")
 
@@ -31,8 +32,8 @@ def main() -> None:
     ap.add_argument("model", help="a key of model_zoo")
     slug = ap.parse_args().model
     params = load_params()
+    begin(params)
     entry, cfg = zoo_entry(params, slug), params.contrastive
-    seed_everything(params.seed)
     rows = read_rows(DATA, CONTRASTIVE_FIELDS, items=True)
     lm, tok = load_for(params, slug, "base", precision=lora.frozen_precision(entry) if entry.lora.enabled else "fp32")
     if entry.lora.enabled:

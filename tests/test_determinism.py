@@ -50,3 +50,21 @@ def test_forced_rerun_is_byte_identical(tmp_path_factory, repo_root, shared_data
     written = [m for s in chosen for m in outputs(first[s]) if m in again]
     assert len(written) >= len(chosen) // 2  # most stages state their results in a metrics JSON
     assert not [m for m in written if again[m] != built.metrics[m]]
+
+
+def test_thread_exports_change_nothing(tmp_path_factory, repo_root, shared_data):
+    """The README's old `export OMP_NUM_THREADS=1 ...` line must not be needed: the built run had no thread
+    variables; the same stages rerun with them give the same bytes. (Without the stages applying
+    params.compute, 1 exported thread vs the machine's default gave other numbers: perplexity 364 vs 395.)"""
+    built = built_workspace(tmp_path_factory, repo_root, shared_data, SMALL)
+    first = lock_stages(built.lock)
+    chosen = [s for s in ("base@tiny", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive") if s in first]
+    ws = scratch_copy(built, tmp_path_factory.mktemp("exports") / "repo")
+    exports = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+               "TOKENIZERS_PARALLELISM": "true"}
+    out = run([*DVC, "repro", "--force", "--single-item", *chosen], ws, env=exports)
+    assert stages_run(out.stdout + out.stderr) == set(chosen)
+    second = lock_stages((ws / "dvc.lock").read_text())
+    assert {s: outputs(second[s]) for s in chosen} == {s: outputs(first[s]) for s in chosen}
+    again = metrics_bytes(ws)
+    assert {m: again[m] for m in built.metrics if m in again} == built.metrics

@@ -21,13 +21,18 @@ import pytest
 DVC = [sys.executable, "-m", "dvc"]
 
 
-def env_for(cwd: Path) -> dict:
-    return dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", DVC_NO_ANALYTICS="1",
-                TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(Path(cwd) / "src"))
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TOKENIZERS_PARALLELISM")
 
 
-def run(cmd, cwd, check=True, timeout=None):
-    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env_for(cwd), capture_output=True, text=True,
+def env_for(cwd: Path, extra: dict | None = None) -> dict:
+    """The caller's environment without thread settings (stages take theirs from params), plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    return dict(env, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", DVC_NO_ANALYTICS="1",
+                PYTHONPATH=str(Path(cwd) / "src"), **(extra or {}))
+
+
+def run(cmd, cwd, check=True, timeout=None, env=None):
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env_for(cwd, env), capture_output=True, text=True,
                           timeout=timeout)
     if check and proc.returncode != 0:
         pytest.fail(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

@@ -152,6 +152,14 @@ class GenerationConfig:
 
 
 @dataclass
+class ComputeConfig:
+    """Settings that change speed and, on CPU, numbers: every stage applies them itself (pipeline/stage.py)."""
+
+    threads: int = 1  # torch intra-op and BLAS threads of a stage on CPU (0 = the library defaults)
+    interop_threads: int = 1  # torch inter-op threads (0 = torch's default)
+
+
+@dataclass
 class Params:
     seed: int = 0
     alpha: float = 4.0
@@ -164,6 +172,7 @@ class Params:
     scorers: ScorersConfig = field(default_factory=ScorersConfig)
     contrastive: ContrastiveConfig = field(default_factory=ContrastiveConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     # Sections owned by one concept each; their schemas live beside the code that reads them.
     augment: augment_config.AugmentConfig = field(default_factory=augment_config.AugmentConfig)
     debias: debias_config.DebiasConfig = field(default_factory=debias_config.DebiasConfig)
@@ -266,6 +275,8 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(0 <= g.min_new_tokens <= g.max_new_tokens, source, "generation.min_new_tokens",
            "must be between 0 and generation.max_new_tokens")
     _check(g.no_repeat_ngram_size >= 0, source, "generation.no_repeat_ngram_size", "must be >= 0 (0 = off)")
+    for k in ("threads", "interop_threads"):
+        _check(0 <= cfg.compute[k] <= 256, source, f"compute.{k}", f"must be in [0, 256] (0 = default), got {cfg.compute[k]}")
     for name, module in (("augment", augment_config), ("debias", debias_config), ("benchmarks", benchmarks_config)):
         module.validate(cfg[name], lambda cond, key, msg, _n=name: _check(cond, source, f"{_n}.{key}", msg))
 

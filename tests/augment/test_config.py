@@ -27,7 +27,7 @@ def test_repo_params_keep_the_method_parameters(repo_root):
         8, 2.0, 0.21)
     assert (a.toxic.num_return_sequences, a.toxic.top_p, a.toxic.repetition_penalty, a.toxic.threshold) == (
         3, 0.95, 1.2, 0.4)
-    assert a.assemble.min_positives == 2 and all(a[k].enabled for k in a if k not in ("assemble", "cpu_threads"))
+    assert a.assemble.min_positives == 2 and all(a[k].enabled for k in a if k != "assemble")
     assert a.low_confidence.model == "tiny" and a.backtranslate.model == "lexical_paraphrase"
 
 
@@ -44,7 +44,6 @@ def test_repo_params_keep_the_method_parameters(repo_root):
     ({"mask_regen": {"regen_model": "tiny"}}, "augment.mask_regen.regen_model", "seq2seq"),
     ({"mask_regen": {"regen_prompt": "no slot"}}, "augment.mask_regen.regen_prompt", "{text}"),
     ({"assemble": {"min_positives": 0}}, "augment.assemble.min_positives", ">= 1"),
-    ({"cpu_threads": -1}, "augment.cpu_threads", ">= 0"),
     ({"toxic": {"enabled": "maybe"}}, "augment.toxic.enabled", "not a valid bool"),
 ])
 def test_bad_augment_params_name_the_key(repo_root, override, key, words):

@@ -8,7 +8,7 @@ import torch
 
 from alignment_tax.augment import low_confidence as lc
 from alignment_tax.augment.common import length_sorted_batches
-from alignment_tax.evaluate.generate import left_pad
+from alignment_tax.lm.generate import left_pad
 from alignment_tax.prompts import tldr_prompt_ids
 from tests.augment.rows import ROWS
 from tests.helpers import tiny_model, tiny_tokenizer

@@ -8,7 +8,7 @@ from alignment_tax.debias import artifact
 from alignment_tax.debias.config import INSTRUCTION, SELF_DEBIAS_PREFIXES
 from alignment_tax.debias.inference import instructive, projection, self_debias
 from alignment_tax.errors import AlignmentTaxError
-from alignment_tax.models.runtime import load_runtime, plain_token_logprobs
+from alignment_tax.methods.runtime import load_runtime, plain_token_logprobs
 from alignment_tax.prompts import tldr_prompt_ids
 
 

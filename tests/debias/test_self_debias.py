@@ -7,7 +7,7 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 from alignment_tax.debias.config import SELF_DEBIAS_PREFIXES
 from alignment_tax.debias.inference import self_debias
-from alignment_tax.models.runtime import Runtime, plain_token_logprobs
+from alignment_tax.methods.runtime import Runtime, plain_token_logprobs
 
 INFO = {"runtime": "self_debias", "decay_constant": 50.0, "epsilon": 0.01, "prefixes": SELF_DEBIAS_PREFIXES}
 
@@ -89,7 +89,7 @@ class FromScratch(LogitsProcessor):
 
 
 def test_cached_steps_equal_recomputation_under_left_padding(tok, model):
-    from alignment_tax.evaluate.generate import left_pad
+    from alignment_tax.lm.generate import left_pad
 
     prefix_ids = self_debias.prefix_token_ids(tok, SELF_DEBIAS_PREFIXES[:3])
     check = FromScratch(model, prefix_ids, tok.pad_token_id)

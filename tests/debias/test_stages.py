@@ -65,7 +65,7 @@ def test_stage_writes_a_loadable_method_directory(workspace, repo_root, script, 
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert info(workspace, method)["method"] == method
     from alignment_tax.config import load_params
-    from alignment_tax.models.runtime import load_runtime
+    from alignment_tax.methods.runtime import load_runtime
 
     monkeypatch.chdir(workspace)
     rt = load_runtime(load_params(), "tiny", method)

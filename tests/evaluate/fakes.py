@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from alignment_tax.models.runtime import Runtime
+from alignment_tax.methods.runtime import Runtime
 
 
 def word_tokenizer(words):

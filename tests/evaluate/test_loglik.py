@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from alignment_tax.evaluate.loglik import continuation_logprobs, encode_pair
-from alignment_tax.models.runtime import Runtime, plain_token_logprobs
+from alignment_tax.methods.runtime import Runtime, plain_token_logprobs
 from tests.evaluate.fakes import controlled_runtime
 from tests.helpers import tiny_model, tiny_tokenizer
 

@@ -60,7 +60,7 @@ def test_bad_rows_name_the_row(change, msg):
 
 
 def test_generate_scoring_extracts_or_counts_invalid():
-    from alignment_tax.models.runtime import Runtime
+    from alignment_tax.methods.runtime import Runtime
     from tests.helpers import tiny_model, tiny_tokenizer
 
     tok = tiny_tokenizer()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from alignment_tax.evaluate import realtoxicityprompts as rtp
-from alignment_tax.models.runtime import Runtime
+from alignment_tax.methods.runtime import Runtime
 from tests.helpers import tiny_model, tiny_tokenizer
 
 CFG = SimpleNamespace(samples=3, max_new_tokens=5, do_sample=True, top_p=0.9, temperature=1.0, batch_size=4,

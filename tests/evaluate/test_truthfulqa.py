@@ -102,7 +102,7 @@ def test_evaluate_reports_judge_absent_not_zero():
     from types import SimpleNamespace
 
     from tests.helpers import tiny_model, tiny_tokenizer
-    from alignment_tax.models.runtime import Runtime
+    from alignment_tax.methods.runtime import Runtime
 
     tok = tiny_tokenizer()
     rt = Runtime(model=tiny_model(tok), tokenizer=tok, method="base")

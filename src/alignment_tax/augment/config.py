@@ -94,7 +94,6 @@ class AssembleConfig:
 
 @dataclass
 class AugmentConfig:
-    cpu_threads: int = 1  # torch threads of an augment stage on CPU (0 = torch's default); see params.yaml
     backtranslate: BacktranslateConfig = field(default_factory=BacktranslateConfig)
     low_confidence: LowConfidenceConfig = field(default_factory=LowConfidenceConfig)
     toxic: ToxicConfig = field(default_factory=ToxicConfig)
@@ -109,7 +108,6 @@ def _positive(cfg, check, section: str, keys: tuple[str, ...]) -> None:
 
 
 def validate(cfg, check) -> None:
-    check(cfg.cpu_threads >= 0, "cpu_threads", "must be >= 0 (0 = torch's default)")
     b = cfg.backtranslate
     check(b.model in (PARAPHRASE_STANDIN, MARIAN), "backtranslate.model",
           f"'{b.model}' is not one of {PARAPHRASE_STANDIN}, {MARIAN}")

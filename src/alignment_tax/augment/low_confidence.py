@@ -31,7 +31,8 @@ from collections import Counter
 from typing import Iterator
 
 from alignment_tax.augment.common import check_text, first_line
-from alignment_tax.augment.models import causal_batches, max_positions, newline_token_ids
+from alignment_tax.lm.generate import max_positions
+from alignment_tax.augment.models import causal_batches, newline_token_ids
 from alignment_tax.prompts import tldr_prompt_ids
 
 

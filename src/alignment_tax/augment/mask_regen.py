@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from alignment_tax.augment.common import check_text
 from alignment_tax.data.common import norm_key
-from alignment_tax.evaluate.generate import left_pad
+from alignment_tax.lm.generate import left_pad, position_ids
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 PROPOSALS = 200  # next-token candidates looked at before the top_k usable words are found
@@ -82,7 +82,7 @@ class CausalFiller:
         ids, mask = left_pad([bos + self.tok(c, add_special_tokens=False)["input_ids"] for c in contexts],
                              self.tok.pad_token_id)
         ids, mask = ids.to(self.model.device), mask.to(self.model.device)
-        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        pos = position_ids(mask)
         cache = DynamicCache(config=self.model.config)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True,
                          logits_to_keep=1)

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from alignment_tax.augment.common import length_sorted_batches
 from alignment_tax.augment.config import TINY
 from alignment_tax.errors import AlignmentTaxError
-from alignment_tax.evaluate.generate import left_pad
+from alignment_tax.lm.generate import left_pad
 
 
 def device() -> str:
@@ -68,12 +68,6 @@ def load_masked_lm(hf_id: str, key: str):
     if tok.mask_token is None:
         raise AlignmentTaxError(f"params.yaml: {key}: '{hf_id}' has no mask token (not a masked LM)")
     return model, tok
-
-
-def max_positions(model) -> int | None:
-    cfg = model.config
-    n = getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None)
-    return int(n) if n else None
 
 
 def newline_token_ids(tok) -> list[int]:

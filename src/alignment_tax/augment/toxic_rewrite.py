@@ -16,7 +16,8 @@ from typing import Iterator
 import numpy as np
 
 from alignment_tax.augment.common import check_text, first_line
-from alignment_tax.augment.models import causal_batches, max_positions
+from alignment_tax.lm.generate import max_positions
+from alignment_tax.augment.models import causal_batches
 
 # Table 11, verbatim.
 FEW_SHOT = (

@@ -30,9 +30,23 @@ def resolve(source: str, base: Path = Path(".")) -> Optional[Path]:
         return None
     path = Path(source)
     path = path if path.is_absolute() else base / path
+    if not path.is_dir() and not Path(source).is_absolute():
+        path = _from_queued_copy(Path(source), base) or path
     if not path.is_dir():
         raise AlignmentTaxError(f"data.source: mirror directory not found: {source}")
     return path
+
+
+def _from_queued_copy(rel: Path, base: Path) -> Optional[Path]:
+    """`dvc exp run --queue` runs in a copy at <repo>/.dvc/tmp/exps/<name>/: a mirror path relative to
+    the repository root is resolved against the repository the experiment was queued from."""
+    here = (base if base.is_absolute() else Path.cwd() / base).resolve()
+    parts = here.parts
+    for i in range(len(parts) - 3):
+        if parts[i:i + 3] == (".dvc", "tmp", "exps"):
+            candidate = Path(*parts[:i]) / rel
+            return candidate if candidate.is_dir() else None
+    return None
 
 
 def mirror_file(mirror: Path, rel: str) -> Path:

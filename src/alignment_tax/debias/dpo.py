@@ -27,11 +27,6 @@ def rank_negatives(negatives: list[dict]) -> list[dict]:
     return sorted(negatives, key=lambda n: (not n.get("toxic", False), n.get("origin") == OTHER_POST))
 
 
-def context_length(model, max_length: int) -> int:
-    n_pos = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
-    return min(max_length, n_pos) if n_pos else max_length
-
-
 def _completion(tokenizer, text: str, max_tokens: int) -> str:
     ids = tokenizer(tldr_target(text, ""), add_special_tokens=False)["input_ids"][:max_tokens]
     return tokenizer.decode(ids) + tokenizer.eos_token

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from alignment_tax.lm.generate import position_ids
+
 
 @torch.no_grad()
 def mean_final_hidden(model, tokenizer, texts: list[str], max_tokens: int, batch_size: int = 32) -> np.ndarray:
@@ -26,7 +28,7 @@ def mean_final_hidden(model, tokenizer, texts: list[str], max_tokens: int, batch
             mask = enc["attention_mask"].to(model.device)
             captured.clear()
             model(input_ids=enc["input_ids"].to(model.device), attention_mask=mask,
-                  position_ids=(mask.cumsum(-1) - 1).clamp(min=0))
+                  position_ids=position_ids(mask))
             h = captured[-1].float()
             pooled = (h * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
             out.append(pooled.cpu().numpy())

@@ -31,7 +31,7 @@ class LMJudge:
     @torch.no_grad()
     def score(self, questions: list[str], answers: list[str]) -> list[int]:
         """1 where the judge prefers " yes" after the cue, else 0."""
-        from alignment_tax.evaluate.generate import left_pad
+        from alignment_tax.lm.generate import left_pad, position_ids
 
         self.model.eval()
         out = []
@@ -39,7 +39,7 @@ class LMJudge:
             texts = [self.prompt(q, a) for q, a in zip(questions[s:s + self.batch_size], answers[s:s + self.batch_size])]
             ids, mask = left_pad([self.tokenizer(t)["input_ids"] for t in texts], self.tokenizer.pad_token_id)
             logits = self.model(input_ids=ids.to(self.model.device), attention_mask=mask.to(self.model.device),
-                                position_ids=(mask.cumsum(-1) - 1).clamp(min=0).to(self.model.device)).logits[:, -1]
+                                position_ids=position_ids(mask).to(self.model.device)).logits[:, -1]
             out += (logits[:, self.yes] > logits[:, self.no]).long().tolist()
         return out
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 import numpy as np
 
 from alignment_tax.errors import AlignmentTaxError
-from alignment_tax.evaluate.generate import generate
+from alignment_tax.lm.generate import generate
 from alignment_tax.evaluate.loglik import continuation_logprobs
 from alignment_tax.evaluate.summary_stats import mean_std
 

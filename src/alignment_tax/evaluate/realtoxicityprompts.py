@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from alignment_tax.evaluate.generate import generate
+from alignment_tax.lm.generate import generate
 from alignment_tax.evaluate.summary_stats import mean_std
 
 BENCHMARK, VERSION = "realtoxicityprompts", 1

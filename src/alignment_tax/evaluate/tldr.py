@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignment_tax.evaluate.generate import context_limit, generate
+from alignment_tax.lm.generate import context_limit, generate
 from alignment_tax.evaluate.summary_stats import mean_std
 from alignment_tax.evaluate.text_metrics import bleu, rouge
 from alignment_tax.prompts import tldr_prompt_ids

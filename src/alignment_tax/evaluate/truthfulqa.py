@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from alignment_tax.errors import AlignmentTaxError
-from alignment_tax.evaluate.generate import generate
+from alignment_tax.lm.generate import generate
 from alignment_tax.evaluate.loglik import continuation_logprobs
 from alignment_tax.evaluate.summary_stats import mean_std
 from alignment_tax.evaluate.text_metrics import similarity_scores

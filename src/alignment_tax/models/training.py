@@ -14,24 +14,16 @@ import hashlib
 import json
 import math
 import os
-import random
 import shutil
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-import numpy as np
 import torch
 
 from alignment_tax.errors import AlignmentTaxError
 
 CHECKPOINTS = Path(".checkpoints")
 TRAINER_STATE = "trainer_state.json"  # the last file Trainer writes into a checkpoint
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def file_digest(paths: Iterable[Path]) -> str:

@@ -28,6 +28,8 @@ from typing import Optional
 import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
+from alignment_tax.lm.generate import max_positions, position_ids
+
 RUNTIME = "self_debias"
 WINDOW_SLACK = 32  # tokens a full-context window leaves free, so it moves once per 32 steps, not every step
 
@@ -46,15 +48,6 @@ def debiased_logprobs(regular: torch.Tensor, p_biased: torch.Tensor, decay_const
     factor = torch.exp(-decay_constant * alpha).clamp(min=epsilon)
     q = p * factor
     return torch.log(q / q.sum(-1, keepdim=True))
-
-
-def _positions(mask: torch.Tensor) -> torch.Tensor:
-    return (mask.long().cumsum(-1) - 1).clamp(min=0)
-
-
-def max_positions(model) -> Optional[int]:
-    cfg = model.config
-    return getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None)
 
 
 def _window(prefix_ids: list[list[int]], length: int, limit: Optional[int], slack: int = 0) -> int:
@@ -110,8 +103,8 @@ class SelfDebiasLogitsProcessor(LogitsProcessor):
             keep = _window(self.prefix_ids, t, self.limit, slack=WINDOW_SLACK)
             all_ids, mask, _ = _prefixed(self.prefix_ids, ids[:, t - keep:], self._content_mask(ids)[:, t - keep:],
                                          self.pad_token_id)
-            pos = _positions(mask)[:, -1:]
-            out = self.model(input_ids=all_ids, attention_mask=mask, position_ids=_positions(mask), use_cache=True)
+            pos = position_ids(mask)[:, -1:]
+            out = self.model(input_ids=all_ids, attention_mask=mask, position_ids=position_ids(mask), use_cache=True)
         self._state = {"ids": ids.clone(), "mask": mask, "pos": pos, "cache": out.past_key_values}
         return out.logits[:, -1].float().view(k, n, -1).softmax(-1).amax(0)
 
@@ -133,13 +126,13 @@ def make_logprob_fn(prefix_ids: list[list[int]], decay_constant: float, epsilon:
     @torch.no_grad()
     def logprob_fn(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         t = ids.shape[1]
-        regular = model(input_ids=ids, attention_mask=mask, position_ids=_positions(mask)).logits[:, :-1]
+        regular = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask)).logits[:, :-1]
         keep = _window(prefix_ids, t, max_positions(model))
         start = t - keep  # positions before `start` do not fit behind the prefixes: left as they are (alpha = 0)
         p_biased = None
         for p in prefix_ids:  # one prefix at a time: K full-vocabulary tensors at once would not fit at scale
             all_ids, all_mask, width = _prefixed([p], ids[:, start:], mask[:, start:], 0)
-            logits = model(input_ids=all_ids, attention_mask=all_mask, position_ids=_positions(all_mask)).logits
+            logits = model(input_ids=all_ids, attention_mask=all_mask, position_ids=position_ids(all_mask)).logits
             p_biased = running_max(p_biased, logits[:, width:width + keep - 1])
         if start:
             p_biased = torch.cat([regular[:, :start].float().softmax(-1), p_biased], dim=1)

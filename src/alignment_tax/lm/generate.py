@@ -10,10 +10,22 @@ import torch
 from tqdm.auto import tqdm
 
 
+def max_positions(model) -> int | None:
+    """The model's position limit (GPT-2: n_positions; Llama, Phi, GPT-Neo: max_position_embeddings)."""
+    cfg = model.config
+    n = getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None)
+    return int(n) if n else None
+
+
 def context_limit(model, entry_max_length: int) -> int:
     """Tokens a prompt plus its continuation may span: the zoo entry's max_length, capped by the model."""
-    n_pos = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", None)
+    n_pos = max_positions(model)
     return min(entry_max_length, n_pos) if n_pos else entry_max_length
+
+
+def position_ids(mask: torch.Tensor) -> torch.Tensor:
+    """Positions that ignore padding on either side (a plain forward does not derive them from the mask)."""
+    return (mask.long().cumsum(-1) - 1).clamp(min=0)
 
 
 def left_pad(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,7 +1,7 @@
 """Runtime: the one interface benchmarks use, and its log-likelihoods under padding."""
 import torch
 
-from alignment_tax.models.runtime import Runtime, plain_token_logprobs
+from alignment_tax.methods.runtime import Runtime, plain_token_logprobs
 from tests.helpers import tiny_model, tiny_tokenizer
 
 

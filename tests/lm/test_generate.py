@@ -1,7 +1,6 @@
 """Batched left-padded generation equals one-at-a-time generation, in the caller's order."""
-import torch
 
-from alignment_tax.evaluate.generate import generate, left_pad
+from alignment_tax.lm.generate import generate, left_pad
 from alignment_tax.evaluate.summary_stats import mean_std
 from tests.helpers import SENTENCES, tiny_model, tiny_tokenizer
 

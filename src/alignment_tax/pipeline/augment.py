@@ -17,13 +17,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator
 
-import torch
 from omegaconf import OmegaConf
 
 from alignment_tax.augment.common import metrics_path, output_path, stream_rows
 from alignment_tax.config import load_params
 from alignment_tax.io import read_jsonl, write_json
-from alignment_tax.models.training import seed_everything
+from alignment_tax.pipeline.stage import begin
 
 TLDR_TRAIN = Path("data/prepared/tldr/train.jsonl")
 VERSION = 1  # bump when an augmenter's output changes meaning
@@ -41,11 +40,9 @@ def run(kind: str, produce: Produce) -> dict:
     # temp file is removed; after SIGKILL it stays beside an untouched output.
     signal.signal(signal.SIGTERM, _exit)
     params = load_params()
+    begin(params)
     cfg = params.augment[kind]
     rows = [r for _, r in read_jsonl(TLDR_TRAIN)]
-    seed_everything(params.seed)
-    if params.augment.cpu_threads > 0 and not torch.cuda.is_available():
-        torch.set_num_threads(params.augment.cpu_threads)
     drops, stats = Counter(), Counter()
     written: set[int] = set()
     n_items = with_output = 0

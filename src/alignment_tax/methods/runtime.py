@@ -12,23 +12,29 @@ interface, so every method is scored by the same code:
 
 Hidden-state projections (INLP, SentenceDebias) are forward hooks on the model
 itself, so they act in `generate` and in `token_logprobs` alike. What a method
-needs is recorded in its model directory's alignment_tax.json; `debias.runtime`
-turns that record into the fields above.
+needs is recorded in its model directory's alignment_tax.json; `apply_method`
+turns that record into the fields above (training-time methods need nothing here).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import torch
 from transformers import LogitsProcessorList
 
+from alignment_tax.debias.inference import instructive, projection, self_debias
+from alignment_tax.errors import AlignmentTaxError
+from alignment_tax.lm.generate import position_ids
 from alignment_tax.models.loader import load_for, method_info, model_dir
 
-
-def position_ids(mask: torch.Tensor) -> torch.Tensor:
-    """Positions that ignore padding on either side (a plain forward does not derive them from the mask)."""
-    return (mask.long().cumsum(-1) - 1).clamp(min=0)
+# runtime name (a method record's "runtime" key) -> installer(rt, directory, info)
+INSTALLERS: dict = {
+    projection.RUNTIME: projection.install,  # INLP, SentenceDebias: hidden-state projection before the LM head
+    self_debias.RUNTIME: self_debias.install,  # Self-Debias: logits processor + log-likelihood function
+    instructive.RUNTIME: instructive.install,  # Instructive Debiasing: instruction token ids before every prompt
+}
 
 
 @torch.no_grad()
@@ -58,9 +64,18 @@ class Runtime:
 
 
 def load_runtime(params, slug: str, method: str, precision: Optional[str] = None) -> Runtime:
-    from alignment_tax.debias.runtime import apply_method
-
     model, tok = load_for(params, slug, method, precision)
     rt = Runtime(model=model, tokenizer=tok, method=method, info=method_info(slug, method))
     apply_method(rt, model_dir(slug, method))
     return rt
+
+
+def apply_method(rt: Runtime, directory: Path) -> None:
+    kind = rt.info.get("runtime")
+    if kind is None:
+        return
+    if kind not in INSTALLERS:
+        raise AlignmentTaxError(
+            f"{Path(directory) / 'alignment_tax.json'}: unknown runtime '{kind}' "
+            f"(known: {', '.join(sorted(INSTALLERS)) or 'none'})")
+    INSTALLERS[kind](rt, Path(directory), rt.info)

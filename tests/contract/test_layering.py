@@ -1,0 +1,76 @@
+"""The library reads top-down: packages form layers, and no package imports one above it.
+
+errors, io, prompts < data, scorers, lm < models < debias < methods < augment, contrastive,
+evaluate < report < config < pipeline. A lazy import inside a function counts: it is a
+dependency all the same.
+"""
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "alignment_tax"
+LAYERS = [
+    {"errors", "io", "prompts"},
+    {"data", "scorers", "lm"},
+    {"models"},
+    {"debias"},
+    {"methods"},
+    {"augment", "contrastive", "evaluate"},
+    {"report"},
+    {"config"},
+    {"pipeline"},
+]
+RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
+
+
+def unit_of(path: Path, src: Path = SRC) -> str:
+    return path.relative_to(src).parts[0].removesuffix(".py")
+
+
+def package_imports(src: Path = SRC) -> dict[str, set[tuple[str, str]]]:
+    """package -> {(imported package, 'file:line')} for imports across packages."""
+    edges: dict[str, set[tuple[str, str]]] = {}
+    for f in sorted(src.rglob("*.py")):
+        me = unit_of(f, src)
+        for node in ast.walk(ast.parse(f.read_text())):
+            mods = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                mods = [node.module]
+            elif isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            for m in mods:
+                parts = m.split(".")
+                if parts[0] == "alignment_tax" and len(parts) > 1 and parts[1] != me:
+                    edges.setdefault(me, set()).add((parts[1], f"{f.relative_to(src)}:{node.lineno}"))
+    return edges
+
+
+def violations(edges) -> list[str]:
+    return sorted(f"{where}: {me} (layer {RANK[me]}) imports {other} (layer {RANK[other]})"
+                  for me, targets in edges.items() for other, where in targets if RANK[other] >= RANK[me]
+                  and other != me and not (RANK[other] == RANK[me] and other in ("errors", "io")))
+
+
+def test_every_package_has_a_layer():
+    units = {unit_of(f) for f in SRC.rglob("*.py") if f.name != "__init__.py" or f.parent != SRC}
+    assert units - set(RANK) == set(), "add the new package to LAYERS (and say why it sits there)"
+
+
+def test_no_package_imports_its_own_layer_or_above():
+    assert violations(package_imports()) == []
+
+
+def test_a_cycle_is_caught(tmp_path):
+    for pkg, target in (("models", "methods"), ("methods", "models")):
+        (tmp_path / pkg).mkdir()
+        (tmp_path / pkg / "m.py").write_text(f"def f():\n    from alignment_tax.{target}.x import y\n")
+    bad = violations(package_imports(tmp_path))
+    assert len(bad) == 1 and "models (layer 2) imports methods" in bad[0]
+
+
+@pytest.mark.parametrize("same", [("augment", "evaluate"), ("data", "scorers")])
+def test_siblings_in_one_layer_do_not_import_each_other(tmp_path, same):
+    (tmp_path / same[0]).mkdir()
+    (tmp_path / same[0] / "m.py").write_text(f"import alignment_tax.{same[1]}.x\n")
+    assert violations(package_imports(tmp_path))
