@@ -27,8 +27,6 @@ BENCHMARK, VERSION = "mmlu_pro", 1
 HARNESS_VERSION = "3.0"  # lm-eval mmlu_pro (generate); the loglik variant mirrors its multiple_choice template
 LETTERS = "ABCDEFGHIJ"
 ANSWER_RE = re.compile(r"answer is \(?([ABCDEFGHIJ])\)?")
-QUALITATIVE = ("business", "health", "history", "law", "other", "philosophy", "psychology")  # Table 2
-QUANTITATIVE = ("biology", "chemistry", "computer science", "economics", "engineering", "math", "physics")  # Table 8
 
 
 def check_row(row: dict, where: str) -> None:

@@ -20,10 +20,18 @@ examples. A generation may show several patterns; empty text shows only `empty`.
 from __future__ import annotations
 
 import re
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from functools import lru_cache
 
 PATTERNS = ("empty", "explicit", "repetitive", "non_sequitur", "punctuation")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    # imported on first use: scikit-learn takes seconds to import, and 13 stages run this module
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
 
 ABSTENTION = re.compile(
     r"\b(?:i\s*(?:am|'m)\s+not\s+sure|i\s+(?:cannot|can\s*not|can't|won't|will\s+not)\b"
@@ -75,7 +83,7 @@ def _article_misfit(text: str) -> bool:
 
 
 def _content_words(text: str) -> set:
-    return {w.lower() for w in WORD.findall(text) if len(w) > 2 and w.lower() not in ENGLISH_STOP_WORDS}
+    return {w.lower() for w in WORD.findall(text) if len(w) > 2 and w.lower() not in stop_words()}
 
 
 def non_sequitur(prompt: str, text: str, min_words: int = 6) -> bool:
@@ -84,7 +92,7 @@ def non_sequitur(prompt: str, text: str, min_words: int = 6) -> bool:
         return False
     first = words[0]
     restart = (not SENTENCE_END.search(prompt) and first[0].isupper() and first != "I"
-               and first.lower() in ENGLISH_STOP_WORDS)
+               and first.lower() in stop_words())
     off_topic = len(words) >= min_words and not (_content_words(prompt) & _content_words(text))
     return restart or _article_misfit(text) or off_topic
 

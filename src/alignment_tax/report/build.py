@@ -1,7 +1,7 @@
 """Assemble the alignment-tax report from the grid: markdown tables and plot rows."""
 from __future__ import annotations
 
-from alignment_tax.evaluate.mmlu_pro import QUALITATIVE, QUANTITATIVE
+from alignment_tax.report.subjects import QUALITATIVE, QUANTITATIVE
 from alignment_tax.report import benchmarks as bt
 from alignment_tax.report import tldr
 from alignment_tax.report.compare import Comparer

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from tabulate import tabulate
 
-from alignment_tax.evaluate.mmlu_pro import QUALITATIVE
+from alignment_tax.report.subjects import QUALITATIVE
 from alignment_tax.report.compare import ABSENT, Comparer
 
 MIN_MODELS_FOR_R = 3
