@@ -1,4 +1,4 @@
-"""Small builders shared by tests: a tokenizer and a GPT-2 model made in a second."""
+"""Small builders shared by tests: a tokenizer and tiny GPT-2 / Llama / Phi models made in a second."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -26,6 +26,34 @@ def tiny_model(tokenizer, n_embd: int = 32, seed: int = 0):
     torch.manual_seed(seed)
     cfg = SimpleNamespace(n_positions=128, n_embd=n_embd, n_layer=2, n_head=2, dropout=0.1)
     return new_model(cfg, tokenizer)
+
+
+ARCHITECTURES = ("gpt2", "llama", "phi")  # the paper's three families (gpt2-large, Llama-2-7B, phi-2)
+
+
+def tiny_causal_lm(arch: str, tokenizer, seed: int = 0):
+    """A tiny random model of `arch` from its real config class, sized to `tokenizer`.
+
+    Llama and Phi have q_proj/k_proj/v_proj/o_proj (the LoRA targets), rotary positions,
+    max_position_embeddings instead of n_positions, and no dropout keys GPT-2 has.
+    """
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    if arch == "gpt2":
+        return tiny_model(tokenizer, seed=seed)
+    torch.manual_seed(seed)
+    ids = dict(vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id or tokenizer.eos_token_id,
+               eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    dims = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                max_position_embeddings=128)
+    if arch == "llama":
+        cfg = AutoConfig.for_model("llama", num_key_value_heads=2, tie_word_embeddings=True, **dims, **ids)
+    elif arch == "phi":
+        cfg = AutoConfig.for_model("phi", partial_rotary_factor=0.5, **dims, **ids)
+    else:
+        raise ValueError(arch)
+    return AutoModelForCausalLM.from_config(cfg).eval()
 
 
 def contrastive_row(i: int, toxic: bool = False) -> dict:

@@ -1,13 +1,15 @@
 """Runtime: the one interface benchmarks use, and its log-likelihoods under padding."""
+import pytest
 import torch
 
 from alignment_tax.methods.runtime import Runtime, plain_token_logprobs
-from tests.helpers import tiny_model, tiny_tokenizer
+from tests.helpers import ARCHITECTURES, tiny_causal_lm, tiny_model, tiny_tokenizer
 
 
-def test_token_logprobs_ignore_padding_side():
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_token_logprobs_ignore_padding_side(arch):
     tok = tiny_tokenizer()
-    model = tiny_model(tok).eval()
+    model = tiny_causal_lm(arch, tok).eval()
     ids = tok("the cat sat on the mat")["input_ids"]
     pad = tok.pad_token_id
     alone = plain_token_logprobs(model, torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))[0]

@@ -32,8 +32,28 @@ def test_report_matches_snapshot(tmp_path):
 
 
 def test_report_is_deterministic(tmp_path):
+    """Two grids written and read independently (fresh comparers, fresh bootstrap RNGs) give one text."""
+    first = render(*build(tmp_path / "a"))
+    assert first == render(*build(tmp_path / "b"))
+
+
+def test_report_cells_are_the_items_means(tmp_path):
+    """The base row's MC2 is the mean of the per-item MC2s, and one changed item moves it."""
+    import json
+
     cmp, cells = build(tmp_path)
-    assert render(cmp, cells) == render(cmp, cells)
+    items = tmp_path / "generations/truthfulqa/tiny/base.jsonl"
+    rows = [json.loads(line) for line in items.read_text().splitlines()]
+    mc2 = sum(r["mc2"] for r in rows) / len(rows)
+    base_row = next(line for line in render(cmp, cells).splitlines() if line.startswith("| tiny "))
+    assert f"{mc2:.3f}" in base_row.split("|")[5]  # | model | ROUGE-1 | BLEU | MC1 | MC2 |
+    rows[0]["mc2"] = 1.0 - rows[0]["mc2"] if abs(rows[0]["mc2"] - 0.5) > 0.2 else 1.0
+    items.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cmp2 = Comparer(Grid(["tiny"], METHODS, tmp_path / "metrics", tmp_path / "generations"),
+                    resamples=1000, confidence=0.95, seed=0)
+    moved = render(cmp2, cells).splitlines()
+    assert any(line.startswith("| + cda ") for line in moved)
+    assert moved != render(cmp, cells).splitlines()
 
 
 @pytest.mark.parametrize("bench, path", [("mmlu_pro", "metrics/mmlu_pro/tiny/cda.json"),
