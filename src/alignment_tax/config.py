@@ -72,6 +72,8 @@ class ModelEntry:
     trust_remote_code: bool = False  # never on unless a zoo entry says so
     lora: LoraEntry = field(default_factory=LoraEntry)
     gguf: GGUFSource = field(default_factory=GGUFSource)  # read by build: smollm2_gguf only
+    # the `dropout` method's config keys -> rates for this architecture; null = debias.dropout (GPT-2's keys)
+    dropout: Optional[Dict[str, float]] = None
 
 
 @dataclass
@@ -255,6 +257,8 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
         _check(0 <= m.lora.dropout < 1, source, f"{key}.lora.dropout", f"must be in [0, 1), got {m.lora.dropout}")
         _check(m.lora.target_modules is None or len(m.lora.target_modules) > 0, source,
                f"{key}.lora.target_modules", "must be null (peft's default) or a non-empty list")
+        for k, v in (m.dropout or {}).items():
+            _check(0 <= v < 1, source, f"{key}.dropout.{k}", f"must be in [0, 1), got {v}")
         for lim in ("max_positives", "max_negatives"):
             v = m[lim]
             _check(v is None or v >= (2 if lim == "max_positives" else 0), source, f"{key}.{lim}",
