@@ -39,7 +39,9 @@ def main() -> None:
     docs = corpus.documents(d.corpus, params.seed)
     model, tok = load_for(params, a.model, "base", precision="fp32")
     if a.method == "dropout":
-        hyper = {"dropout": OmegaConf.to_container(d.dropout)}
+        # an architecture's own dropout keys (Llama has attention_dropout only) override debias.dropout
+        rates = entry.dropout if entry.dropout is not None else d.dropout
+        hyper = {"dropout": OmegaConf.to_container(rates)}
         model = lm_training.with_dropout(model, hyper["dropout"])
         attribute, counts = None, {"training_texts": len(docs)}
     else:

@@ -46,7 +46,7 @@ def main() -> None:
            "contrastive": OmegaConf.to_container(cfg), "entry": OmegaConf.to_container(entry)}
     ckpt = checkpoint_dir("contrastive", slug, fingerprint(run, [DATA, model_dir(slug, "base")]))
     args = training_arguments(ckpt, lr=entry.lr, batch_size=entry.batch_size, grad_accum=entry.grad_accum,
-                              max_steps=cfg.max_steps, epochs=entry.epochs, warmup_steps=cfg.warmup_steps,
+                              max_steps=entry.max_steps if entry.max_steps != -1 else cfg.max_steps, epochs=entry.epochs, warmup_steps=cfg.warmup_steps,
                               save_steps=cfg.checkpoint_every, seed=params.seed, precision=entry.precision,
                               logging_steps=5)
     collator = ContrastiveCollator(tok, entry.max_length, cfg.max_summary_tokens,

