@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 KNOWN_JUDGES = ("none", "hf")
 KNOWN_MMLU_SCORING = ("loglik", "generate")
+REPORT_INTERVALS = ("t", "bca", "percentile")  # report/bootstrap.py INTERVALS
 
 
 @dataclass
@@ -55,8 +56,10 @@ class PatternsConfig:
 
 @dataclass
 class ReportConfig:
-    resamples: int = 1000  # paired-bootstrap resamples per delta
+    resamples: int = 1000  # bootstrap resamples per delta (interval bca | percentile)
     confidence: float = 0.95
+    interval: str = "t"  # t (Student-t on the paired differences) | bca | percentile (report/bootstrap.py)
+    exact_below: int = 30  # below this many items an exact sign-flip test sets the significance mark
 
 
 @dataclass
@@ -97,3 +100,6 @@ def validate(cfg, check) -> None:
     rep = cfg.report
     check(rep.resamples >= 100, "report.resamples", f"must be >= 100, got {rep.resamples}")
     check(0.5 <= rep.confidence < 1, "report.confidence", f"must be in [0.5, 1), got {rep.confidence}")
+    check(rep.interval in REPORT_INTERVALS, "report.interval",
+          f"'{rep.interval}' is not one of {', '.join(REPORT_INTERVALS)}")
+    check(rep.exact_below >= 0, "report.exact_below", f"must be >= 0 (0 = only point intervals), got {rep.exact_below}")
