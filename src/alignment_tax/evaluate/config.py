@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 KNOWN_JUDGES = ("none", "hf")
 KNOWN_MMLU_SCORING = ("loglik", "generate")
+MMLU_FEWSHOT_POOLS = ("auto", "validation", "category")
+MMLU_EXTRACT = ("harness", "tiger_lab")
 REPORT_INTERVALS = ("t", "bca", "percentile")  # report/bootstrap.py INTERVALS
 
 
@@ -42,7 +44,11 @@ class RealToxicityPromptsConfig:
 class MMLUProConfig:
     rows: int = 14  # seeded subset, balanced over the 14 categories (0 = all prepared questions)
     scoring: str = "loglik"  # loglik (letter log-likelihood) | generate (CoT + "the answer is (X)" extraction)
-    num_fewshot: int = 0  # examples from the validation split, same category (lm-eval: 5)
+    num_fewshot: int = 0  # examples from the validation split (lm-eval: 5)
+    fewshot_pool: str = "auto"  # auto (loglik: first N of the whole split, leaderboard_mmlu_pro; generate: same
+    #                             category, mmlu_pro / TIGER-Lab) | validation | category
+    header: bool = False  # loglik: prepend "The following are multiple choice questions ... about <category>."
+    extract: str = "harness"  # generate: harness (one regex, no match = wrong) | tiger_lab (fallbacks + seeded guess)
     batch_size: int = 16
     max_new_tokens: int = 256  # generate scoring only (lm-eval: 2048)
 
@@ -92,6 +98,11 @@ def validate(cfg, check) -> None:
     m = cfg.mmlu_pro
     check(m.scoring in KNOWN_MMLU_SCORING, "mmlu_pro.scoring",
           f"'{m.scoring}' is not one of {', '.join(KNOWN_MMLU_SCORING)}")
+    check(m.fewshot_pool in MMLU_FEWSHOT_POOLS, "mmlu_pro.fewshot_pool",
+          f"'{m.fewshot_pool}' is not one of {', '.join(MMLU_FEWSHOT_POOLS)}")
+    check(m.extract in MMLU_EXTRACT, "mmlu_pro.extract", f"'{m.extract}' is not one of {', '.join(MMLU_EXTRACT)}")
+    check(not m.header or m.scoring == "loglik", "mmlu_pro.header",
+          "applies to scoring: loglik only (the generate prompt always carries its per-category description)")
     check(0 <= m.num_fewshot <= 5, "mmlu_pro.num_fewshot", f"must be in 0..5 (validation has 5 per category), got {m.num_fewshot}")
     p = cfg.patterns
     check(p.repeat_ngram >= 1, "patterns.repeat_ngram", f"must be >= 1, got {p.repeat_ngram}")
