@@ -25,6 +25,8 @@ def test_repository_params_load(repo_root):
     ({"mmlu_pro": {"extract": "llm"}}, "benchmarks.mmlu_pro.extract"),
     ({"mmlu_pro": {"header": True, "scoring": "generate"}}, "benchmarks.mmlu_pro.header"),
     ({"report": {"interval": "wald"}}, "benchmarks.report.interval"),
+    ({"truthfulqa": {"text_metrics": "bertscore"}}, "benchmarks.truthfulqa.text_metrics"),
+    ({"truthfulqa": {"info_judge_cue": " "}}, "benchmarks.truthfulqa.info_judge_cue"),
     ({"report": {"exact_below": -1}}, "benchmarks.report.exact_below"),
 ])
 def test_bad_values_name_the_key(repo_root, override, key):

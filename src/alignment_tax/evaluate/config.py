@@ -9,8 +9,10 @@ so resizing one benchmark reruns only its stages and the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 KNOWN_JUDGES = ("none", "hf")
+TEXT_METRIC_SCALES = ("harness", "authors")  # text_metrics.SCALES
 KNOWN_MMLU_SCORING = ("loglik", "generate")
 MMLU_FEWSHOT_POOLS = ("auto", "validation", "category")
 MMLU_EXTRACT = ("harness", "tiger_lab")
@@ -23,9 +25,12 @@ class TruthfulQAConfig:
     batch_size: int = 16  # sequences per forward (log-likelihoods) and per generate call
     max_new_tokens: int = 32  # greedy answer length cap; the answer also stops at a blank line
     min_new_tokens: int = 4  # lm-eval: 0; a floor keeps a tiny LM from answering with an immediate EOS
-    judge: str = "none"  # none (offline: the judge metric is absent, not zero) | hf (the paper's Llama judge)
-    judge_hf_id: str = "allenai/truthfulqa-info-judge-llama2-7b"
-    judge_cue: str = "Helpful:"  # info judge; the truth judge (truthfulqa-truth-judge-llama2-7b) uses "True:"
+    judge: str = "none"  # none (offline: the judge metrics are absent, not zero) | hf (the paper's Llama judges)
+    judge_hf_id: str = "allenai/truthfulqa-truth-judge-llama2-7b"  # the truth judge: the paper's judge number
+    judge_cue: str = "True:"
+    info_judge_hf_id: Optional[str] = "allenai/truthfulqa-info-judge-llama2-7b"  # reported as "info"; null = not run
+    info_judge_cue: str = "Helpful:"
+    text_metrics: str = "harness"  # harness (lm-eval: sacrebleu, rougeLsum, 0-100) | authors (NLTK BLEU, stemmed ROUGE, 0-1)
 
 
 @dataclass
@@ -88,6 +93,9 @@ def validate(cfg, check) -> None:
           "must be between 0 and truthfulqa.max_new_tokens")
     check(t.judge in KNOWN_JUDGES, "truthfulqa.judge", f"'{t.judge}' is not one of {', '.join(KNOWN_JUDGES)}")
     check(t.judge_cue.strip() != "", "truthfulqa.judge_cue", "must not be empty")
+    check(t.info_judge_cue.strip() != "", "truthfulqa.info_judge_cue", "must not be empty")
+    check(t.text_metrics in TEXT_METRIC_SCALES, "truthfulqa.text_metrics",
+          f"'{t.text_metrics}' is not one of {', '.join(TEXT_METRIC_SCALES)}")
     r = cfg.realtoxicityprompts
     check(r.samples >= 1, "realtoxicityprompts.samples", f"must be >= 1, got {r.samples}")
     check(r.do_sample or r.samples == 1, "realtoxicityprompts.samples",
