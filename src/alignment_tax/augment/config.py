@@ -12,7 +12,7 @@ given relative to the section ("toxic.threshold"), the caller prefixes "augment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List
+from typing import List, Optional
 
 TINY = "tiny"  # the model spec meaning models/base/tiny
 PARAPHRASE_STANDIN = "lexical_paraphrase"  # offline stand-in for backtranslation
@@ -20,7 +20,7 @@ MARIAN = "marian"  # Helsinki-NLP opus-mt pairs (paper path)
 NO_REGEN = "none"
 TYPES = ("backtranslate", "low_confidence", "toxic", "entity_swap", "mask_regen")
 POSITIVE_TYPES = ("backtranslate",)
-CONFIDENCE_RULES = ("floor", "ceiling")
+CONFIDENCE_RULES = ("floor", "ceiling", "none")  # none: the authors' code (tau unused)
 
 
 @dataclass
@@ -47,7 +47,10 @@ class LowConfidenceConfig:
     max_new_tokens: int = 128
     min_new_tokens: int = 8  # not in the paper; stops a weak LM's beams from ending at once (empty candidates)
     confidence_threshold: float = 0.21  # tau
-    confidence_rule: str = "ceiling"  # ceiling: only candidates with confidence < tau; floor: those >= tau
+    confidence_rule: str = "ceiling"  # ceiling: only candidates with confidence < tau; floor: those >= tau; none
+    num_return_sequences: Optional[int] = None  # beams returned and compared (null = num_beams; authors: 3)
+    prompt_template: Optional[str] = None  # null = the TL;DR prompt (prompts.py); authors: "Summarize this text:\n{post}\nSummary:"
+    early_stopping: bool = False  # authors: true
     no_repeat_ngram_size: int = 3  # not in the paper; 0 = off. Small LMs loop without it
     batch_size: int = 8
 
@@ -125,6 +128,10 @@ def validate(cfg, check) -> None:
     check(0 < lc.confidence_threshold < 1, "low_confidence.confidence_threshold", "must be in (0, 1)")
     check(lc.confidence_rule in CONFIDENCE_RULES, "low_confidence.confidence_rule",
           f"'{lc.confidence_rule}' is not one of {', '.join(CONFIDENCE_RULES)}")
+    check(lc.num_return_sequences is None or 1 <= lc.num_return_sequences <= lc.num_beams,
+          "low_confidence.num_return_sequences", "must be null (= num_beams) or in 1..num_beams")
+    check(lc.prompt_template is None or lc.prompt_template.count("{post}") == 1, "low_confidence.prompt_template",
+          "must be null (the TL;DR prompt) or contain '{post}' once")
     check(0 <= lc.min_new_tokens <= lc.max_new_tokens, "low_confidence.min_new_tokens",
           "must be between 0 and low_confidence.max_new_tokens")
     check(lc.no_repeat_ngram_size >= 0, "low_confidence.no_repeat_ngram_size", "must be >= 0 (0 = off)")
