@@ -16,6 +16,10 @@ from alignment_tax.scorers.ner import load_ner
 
 def produce(params, rows, drops, stats):
     cfg = params.augment.mask_regen
+    if cfg.mode == "authors":  # no fill model: the seq2seq model completes one masked span
+        regen = mask_regen.seq2seq_regenerator(*load_seq2seq(cfg.regen_model, "augment.mask_regen.regen_model"), cfg)
+        return mask_regen.augment_authors(rows, load_ner(params.scorers.ner_model), regen, cfg, params.seed,
+                                          params.data.min_words, params.scorers.batch_size, drops, stats)
     gen = torch.Generator().manual_seed(params.seed)
     if cfg.fill_model == TINY:
         model, tok = load_causal(TINY, "augment.mask_regen.fill_model")

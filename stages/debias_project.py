@@ -48,7 +48,7 @@ def fit_inlp(model, tok, sents, wordlist, s, cfg, seed):
 
 
 def fit_sentence_debias(model, tok, sents, wordlist, s, cfg, seed):
-    tuples = corpus.counterfactual_tuples(sents, wordlist, cfg.max_tuples, seed)
+    tuples = corpus.counterfactual_tuples(sents, wordlist, cfg.max_tuples, seed, per=cfg.tuples)
     if len(tuples) < 2:
         raise AlignmentTaxError(f"debias: {len(tuples)} counterfactual tuples for SentenceDebias; use more text")
     k = len(wordlist.classes)
@@ -79,7 +79,8 @@ def main() -> None:
     start = time.time()
     kind, attribute = a.method.rsplit("_", 1)
     wordlist = cda.load_wordlist(attribute)
-    sents = corpus.sentences(corpus.documents(d.corpus, params.seed), d.attribute_sentences.min_words)
+    sents = corpus.sentences(corpus.documents(d.corpus, params.seed), d.attribute_sentences.min_words,
+                             lowercase=d.attribute_sentences.lowercase)
     model, tok = load_for(params, a.model, "base", precision="fp32")
     fit = fit_inlp if kind == "inlp" else fit_sentence_debias
     P, extra, metrics = fit(model, tok, sents, wordlist, d.attribute_sentences, cfg, params.seed)

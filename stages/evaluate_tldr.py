@@ -35,7 +35,8 @@ def main() -> None:
     faithfulness = load_faithfulness_scorer(scfg, nlp=load_ner(scfg.ner_model))
     records, metrics = tldr.evaluate(rt, rows, entry=entry, gen=params.generation,
                                      toxicity=toxicity, faithfulness=faithfulness,
-                                     threshold=scfg.toxicity.threshold)
+                                     threshold=scfg.toxicity.threshold,
+                                     faithfulness_reference=scfg.faithfulness.reference)
     coords = {"model": a.model, "method": a.method, "seed": params.seed,
               "alpha": rt.info.get("alpha"), "tau": rt.info.get("tau")}
     write_jsonl(Path("data/generations/tldr") / a.model / f"{a.method}.jsonl", records)

@@ -1,7 +1,7 @@
 """Stage evaluate_truthfulqa@<model>-<method>: MC1/MC2 by log-likelihood and generated answers.
 
 Writes per-question records (data/generations/truthfulqa/<model>/<method>.jsonl: answer,
-mc1, mc2, bleu/rouge max/acc/diff, judge) and metrics (metrics/truthfulqa/<model>/<method>.json).
+mc1, mc2, bleu/rouge max/acc/diff, judge (truth), info) and metrics (metrics/truthfulqa/<model>/<method>.json).
 """
 import time
 from pathlib import Path
@@ -29,7 +29,7 @@ def main() -> None:
     rows = random_subset(read_rows(PREPARED, truthfulqa.check_row), cfg.rows, params.seed)
     rt = load_runtime(params, a.model, a.method)
     records, metrics = truthfulqa.evaluate(rt, rows, cfg=cfg, max_length=context_limit(rt.model, entry.max_length),
-                                           judge=load_judge(cfg))
+                                           judge=load_judge(cfg, "truth"), info_judge=load_judge(cfg, "info"))
     write_cell(truthfulqa.BENCHMARK, a.model, a.method, records, metrics, coordinates(params, a.model, a.method, rt))
     print(f"truthfulqa {a.model}/{a.method}: n={metrics['n']} mc1={metrics['mc1']['mean']} "
           f"mc2={metrics['mc2']['mean']} bleu_max={metrics['bleu_max']['mean']} "

@@ -34,7 +34,8 @@ def main() -> None:
     begin(params, seed=False)
     grid = Grid(params.models, params.methods)
     rep = params.benchmarks.report
-    cmp = Comparer(grid, rep.resamples, rep.confidence, params.seed)
+    cmp = Comparer(grid, rep.resamples, rep.confidence, params.seed, interval=rep.interval,
+                   exact_below=rep.exact_below)
     cells = {b: grid.metrics(b) for b in STAGES}
     text = render(cmp, cells)
     rows = plot_rows(cells)

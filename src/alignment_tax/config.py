@@ -30,6 +30,7 @@ KNOWN_BUILDERS = ("tiny_gpt2", "smollm2_gguf")  # models/build.py
 KNOWN_PRECISIONS = ("fp32", "fp16", "bf16")
 KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "hf")
 KNOWN_FAITHFULNESS_SCORERS = ("entity_support", "nli")
+KNOWN_FAITHFULNESS_REFERENCES = ("post", "summary")  # evaluate/tldr.py FAITHFULNESS_REFERENCES
 KNOWN_CONTRASTIVE_SOURCES = ("augmented", "reference_and_title")
 
 
@@ -140,6 +141,7 @@ class ToxicityScorerConfig:
 class FaithfulnessScorerConfig:
     name: str = "entity_support"
     hf_id: str = "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli"  # used when name == "nli"
+    reference: str = "post"  # TL;DR: faithful to the post (paper) | to the reference summary (authors' code)
 
 
 @dataclass
@@ -294,6 +296,8 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(0 < s.toxicity.threshold < 1, source, "scorers.toxicity.threshold", "must be in (0, 1)")
     _check(s.faithfulness.name in KNOWN_FAITHFULNESS_SCORERS, source, "scorers.faithfulness.name",
            f"'{s.faithfulness.name}' is not one of {', '.join(KNOWN_FAITHFULNESS_SCORERS)}")
+    _check(s.faithfulness.reference in KNOWN_FAITHFULNESS_REFERENCES, source, "scorers.faithfulness.reference",
+           f"'{s.faithfulness.reference}' is not one of {', '.join(KNOWN_FAITHFULNESS_REFERENCES)}")
     c = cfg.contrastive
     _check(c.source in KNOWN_CONTRASTIVE_SOURCES, source, "contrastive.source",
            f"'{c.source}' is not one of {', '.join(KNOWN_CONTRASTIVE_SOURCES)}")

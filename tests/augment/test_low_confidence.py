@@ -16,7 +16,8 @@ from tests.helpers import tiny_model, tiny_tokenizer
 
 def cfg(**kw):
     base = dict(num_beams=4, length_penalty=2.0, max_input_tokens=512, max_new_tokens=6, min_new_tokens=2,
-                confidence_threshold=0.21, confidence_rule="ceiling", no_repeat_ngram_size=0, batch_size=2)
+                confidence_threshold=0.21, confidence_rule="ceiling", no_repeat_ngram_size=0, batch_size=2,
+                num_return_sequences=None, prompt_template=None, early_stopping=False)
     return SimpleNamespace(**{**base, **kw})
 
 
@@ -110,3 +111,36 @@ def test_input_budget_leaves_room_for_the_output(lm):
     model, _ = lm  # n_positions 128
     assert lc.input_budget(model, cfg(max_input_tokens=512, max_new_tokens=28)) == 100
     assert lc.input_budget(model, cfg(max_input_tokens=50, max_new_tokens=28)) == 50
+
+
+def test_rule_none_keeps_every_candidate_as_the_authors_code():
+    cands = [cand(-0.5, 0.9), cand(-2.0, 0.5), cand(-3.0, 0.1)]
+    assert lc.select(cands, 0.21, "none") is cands[2] and lc.eligible(cands, 0.99, "none") == cands
+
+
+def test_authors_generation_settings_reach_generate(lm, monkeypatch):
+    """num_return_sequences 3 of the beams, early_stopping, the authors' prompt: what generate is given."""
+    model, tok = lm
+    calls = []
+    real = model.generate
+
+    def spy(**kw):
+        calls.append(kw)
+        return real(**kw)
+    monkeypatch.setattr(model, "generate", spy)
+    template = "Summarize this text:\n{post}\nSummary:"
+    c = cfg(num_beams=4, num_return_sequences=3, early_stopping=True, prompt_template=template,
+            confidence_rule="none")
+    drops, stats = Counter(), Counter()
+    got = dict(lc.augment(ROWS[:2], model, tok, c, 0, drops, stats))
+    assert {(k["num_beams"], k["num_return_sequences"], k["early_stopping"]) for k in calls} == {(4, 3, True)}
+    assert stats["candidates"] == 3 * 2 and "candidate:tau_none" in drops and drops["candidate:tau_none"] == 0
+    head = tok("Summarize this text:\n", add_special_tokens=False)["input_ids"]
+    tail = tok("\nSummary:", add_special_tokens=False)["input_ids"]
+    for k in calls:
+        for row_ids, m in zip(k["input_ids"].tolist(), k["attention_mask"].tolist()):
+            ids = [t for t, keep in zip(row_ids, m) if keep]
+            assert ids[:len(head)] == head and ids[-len(tail):] == tail
+    short = lc.prompt_ids(tok, ROWS[0], len(head) + len(tail) + 3, template)
+    assert len(short) == len(head) + len(tail) + 3 and short[-len(tail):] == tail  # the post is cut, not the cue
+    assert all(len(v) <= 1 for v in got.values())

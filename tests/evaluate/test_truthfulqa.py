@@ -106,10 +106,91 @@ def test_evaluate_reports_judge_absent_not_zero():
 
     tok = tiny_tokenizer()
     rt = Runtime(model=tiny_model(tok), tokenizer=tok, method="base")
-    cfg = SimpleNamespace(batch_size=2, max_new_tokens=4, min_new_tokens=2)
+    cfg = SimpleNamespace(batch_size=2, max_new_tokens=4, min_new_tokens=2, text_metrics="harness")
     records, metrics = truthfulqa.evaluate(rt, ROWS, cfg=cfg, max_length=128, judge=None)
     assert len(records) == 3 and metrics["n"] == 3
     assert metrics["judge"]["mean"] is None and "judge off" in metrics["judge"]["reason"]
     assert all(r["judge"] is None for r in records)
     assert metrics["by_category"]["Test"]["n"] == 3
     assert 0 <= metrics["mc2"]["mean"] <= 1 and metrics["harness_versions"]["truthfulqa_gen"] == "3.0"
+    assert metrics["harness_versions"]["truthfulqa_mc2"] == "3.0"  # lm-eval 0.4.13 truthfulqa_mc2.yaml
+    assert metrics["info"]["mean"] is None
+
+
+class FakeJudge:
+    def __init__(self, name, verdict):
+        self.name, self.verdict, self.calls = name, verdict, []
+
+    def score(self, questions, answers):
+        self.calls.append(list(questions))
+        return [self.verdict(a) for a in answers]
+
+
+def _tiny_rt():
+    from tests.helpers import tiny_model, tiny_tokenizer
+    from alignment_tax.methods.runtime import Runtime
+
+    tok = tiny_tokenizer()
+    return Runtime(model=tiny_model(tok), tokenizer=tok, method="base")
+
+
+def test_truth_judge_is_the_judge_number_and_info_sits_beside_it():
+    from types import SimpleNamespace
+
+    cfg = SimpleNamespace(batch_size=2, max_new_tokens=4, min_new_tokens=2, text_metrics="harness")
+    truth, info = FakeJudge("truth-judge", lambda a: 1), FakeJudge("info-judge", lambda a: 0)
+    records, m = truthfulqa.evaluate(_tiny_rt(), ROWS, cfg=cfg, max_length=128, judge=truth, info_judge=info)
+    assert [r["judge"] for r in records] == [1, 1, 1] and [r["info"] for r in records] == [0, 0, 0]
+    assert m["judge"]["mean"] == 100.0 and m["judge"]["scorer"] == "truth-judge"
+    assert m["info"]["mean"] == 0.0 and m["info"]["scorer"] == "info-judge"
+    assert truth.calls == [[r["question"] for r in ROWS]]
+
+
+def test_judge_defaults_are_the_truth_judge_with_true_cue(repo_root):
+    from types import SimpleNamespace
+
+    from alignment_tax.config import load_params
+    from alignment_tax.evaluate.judge import LMJudge, load_judge
+
+    t = load_params(repo_root / "params.yaml").benchmarks.truthfulqa
+    assert t.judge_hf_id == "allenai/truthfulqa-truth-judge-llama2-7b" and t.judge_cue == "True:"
+    assert t.info_judge_hf_id == "allenai/truthfulqa-info-judge-llama2-7b" and t.info_judge_cue == "Helpful:"
+    off = SimpleNamespace(judge="hf", info_judge_hf_id=None, info_judge_cue="Helpful:", judge_hf_id="x", judge_cue="True:")
+    assert load_judge(off, "info") is None
+    j = LMJudge.__new__(LMJudge)  # the prompt only (the tiny tokenizer has no single-token " yes")
+    j.cue = t.judge_cue
+    assert j.prompt("Q?", "A.") == "Q: Q?\nA: A.\nTrue:"
+
+
+def test_authors_scale_is_nltk_bleu_and_stemmed_rouge_on_0_1():
+    from nltk.translate.bleu_score import sentence_bleu
+    from rouge_score import rouge_scorer
+
+    ref, pred = "The cats are running in the big garden today.", "The cats are running in the big garden now."
+    a = similarity_scores(pred, [ref], ["Dogs sleep."], "authors")
+    assert a["bleu_max"] == pytest.approx(sentence_bleu([ref.split()], pred.split()))
+    stem = rouge_scorer.RougeScorer(["rouge1", "rougeL"], use_stemmer=True).score(ref, pred)
+    assert a["rouge1_max"] == pytest.approx(stem["rouge1"].fmeasure) and a["rougeL_max"] == pytest.approx(
+        stem["rougeL"].fmeasure)
+    h = similarity_scores(pred, [ref], ["Dogs sleep."], "harness")
+    assert 0 < a["bleu_max"] < 1 < h["bleu_max"]  # 0-1 vs 0-100
+    # stemming: "runs" matches "running" only on the authors' scale
+    s_a = similarity_scores("he runs", ["he running"], ["no"], "authors")["rouge1_max"]
+    s_h = similarity_scores("he runs", ["he running"], ["no"], "harness")["rouge1_max"] / 100
+    assert s_a == pytest.approx(1.0) and s_h == pytest.approx(0.5)
+
+
+def test_text_metrics_key_reaches_the_records():
+    from types import SimpleNamespace
+
+    rt = _tiny_rt()
+    out = {}
+    for scale in ("harness", "authors"):
+        cfg = SimpleNamespace(batch_size=2, max_new_tokens=4, min_new_tokens=2, text_metrics=scale)
+        recs, m = truthfulqa.evaluate(rt, ROWS, cfg=cfg, max_length=128)
+        out[scale] = recs
+        assert m["text_metrics"]["scale"] == scale
+    for ra, rh, row in zip(out["authors"], out["harness"], ROWS):
+        assert ra["answer"] == rh["answer"]
+        t, f = truthfulqa.references(row)
+        assert ra["rouge1_max"] == similarity_scores(ra["answer"], t, f, "authors")["rouge1_max"] <= 1

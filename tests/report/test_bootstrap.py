@@ -1,4 +1,4 @@
-"""Paired bootstrap: the interval covers the true difference at about the nominal rate."""
+"""Paired intervals cover the true difference at about the nominal rate; small samples are judged exactly."""
 import numpy as np
 import pytest
 
@@ -12,9 +12,52 @@ def test_coverage_is_near_nominal_on_synthetic_pairs():
         item = rng.normal(0, 1, 60)                       # shared item difficulty: why pairing matters
         base = item + rng.normal(0, 0.3, 60)
         mine = item + true_diff + rng.normal(0, 0.3, 60)
-        d = paired_bootstrap(mine, base, resamples=1000, confidence=0.95, seed=t)
+        d = paired_bootstrap(mine, base, resamples=1000, confidence=0.95, seed=t, method="bca")
         covered += d.lo <= true_diff <= d.hi
     assert 0.92 <= covered / trials <= 0.98  # BCa: 0.945 here; a percentile interval gives 0.9275
+
+
+def _ternary_coverage(n: int, trials: int, method: str) -> float:
+    """Per-item changes in {-1, 0, +1} (a 0/1 metric, method minus base), true mean 0.1."""
+    rng = np.random.default_rng(7)
+    vals, probs = np.array([-1.0, 0.0, 1.0]), np.array([0.2, 0.5, 0.3])
+    mu = float(vals @ probs)
+    hits = 0
+    for t in range(trials):
+        d = rng.choice(vals, size=n, p=probs)
+        r = paired_bootstrap(d, np.zeros(n), resamples=1000, seed=t, method=method, exact_below=0)
+        hits += r.lo <= mu <= r.hi
+    return hits / trials
+
+
+@pytest.mark.parametrize("n", [10, 24])
+def test_default_interval_covers_near_nominal_at_small_n(n):
+    """The report's cells hold 14-40 items of 0/1 scores: the default (t) interval must keep its 95 %."""
+    cov = _ternary_coverage(n, 2000, "t")
+    assert abs(cov - 0.95) <= 0.02, cov  # measured: 0.944 (n = 10), 0.9525 (n = 24)
+
+
+def test_bca_undercovers_at_small_n_which_is_why_t_is_the_default():
+    assert _ternary_coverage(10, 300, "bca") < 0.92  # measured 0.873 over 1,000 samples
+
+
+@pytest.mark.parametrize("d, p", [([0.2, 0.21], 0.5), ([1.0, 2.0, 3.0], 0.25), ([1.0] * 5, 0.0625)])
+def test_small_samples_are_judged_by_the_exact_sign_flip_test(d, p):
+    """Distinct changes (the old fallback only caught identical ones): the interval may exclude 0,
+    the exact test does not call it significant."""
+    r = paired_bootstrap(d, [0.0] * len(d), seed=0)
+    assert r.p_value == pytest.approx(p) and not r.excludes_zero
+    if len(set(d)) > 1:
+        assert r.lo > 0 or d == [1.0, 2.0, 3.0]  # [0.2, 0.21]: t interval [0.14, 0.27] excludes 0
+
+
+def test_large_samples_use_the_interval_and_exact_below_switches():
+    rng = np.random.default_rng(3)
+    d = rng.normal(0.3, 1.0, 40)
+    big = paired_bootstrap(d, np.zeros(40), seed=0)
+    assert big.p_value is None and big.excludes_zero == (big.lo > 0 or big.hi < 0)
+    forced = paired_bootstrap(d, np.zeros(40), seed=0, exact_below=41)
+    assert forced.p_value is not None
 
 
 def test_pairing_narrows_the_interval_and_flags_real_changes():

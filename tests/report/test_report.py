@@ -105,3 +105,15 @@ def test_plot_rows(tmp_path):
     assert {r["method"] for r in rows["tldr/tradeoff.csv"]} == set(METHODS)
     assert rows["alpha/tldr.csv"][0]["alpha"] == 4.0
     assert {r["category"] for r in rows["mmlu_pro/categories.csv"]} == {"business", "law", "math", "psychology"}
+
+
+def test_report_interval_key_reaches_the_cells(tmp_path):
+    """benchmarks.report.interval / exact_below change the printed intervals and marks."""
+    m, i = write_grid(tmp_path, methods=tuple(METHODS))
+    grid = Grid(["tiny"], METHODS, m, i)
+    t = Comparer(grid, resamples=1000, confidence=0.95, seed=0).delta("mmlu_pro", "tiny", "contrastive", "correct")
+    b = Comparer(grid, resamples=1000, confidence=0.95, seed=0, interval="bca").delta(
+        "mmlu_pro", "tiny", "contrastive", "correct")
+    e = Comparer(grid, resamples=1000, confidence=0.95, seed=0, exact_below=1000).delta(
+        "mmlu_pro", "tiny", "contrastive", "correct")
+    assert (t.lo, t.hi) != (b.lo, b.hi) and t.p_value is None and e.p_value is not None

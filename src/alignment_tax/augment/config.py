@@ -12,7 +12,7 @@ given relative to the section ("toxic.threshold"), the caller prefixes "augment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List
+from typing import List, Optional
 
 TINY = "tiny"  # the model spec meaning models/base/tiny
 PARAPHRASE_STANDIN = "lexical_paraphrase"  # offline stand-in for backtranslation
@@ -20,7 +20,8 @@ MARIAN = "marian"  # Helsinki-NLP opus-mt pairs (paper path)
 NO_REGEN = "none"
 TYPES = ("backtranslate", "low_confidence", "toxic", "entity_swap", "mask_regen")
 POSITIVE_TYPES = ("backtranslate",)
-CONFIDENCE_RULES = ("floor", "ceiling")
+MASK_REGEN_MODES = ("fill", "authors")
+CONFIDENCE_RULES = ("floor", "ceiling", "none")  # none: the authors' code (tau unused)
 
 
 @dataclass
@@ -47,7 +48,10 @@ class LowConfidenceConfig:
     max_new_tokens: int = 128
     min_new_tokens: int = 8  # not in the paper; stops a weak LM's beams from ending at once (empty candidates)
     confidence_threshold: float = 0.21  # tau
-    confidence_rule: str = "ceiling"  # ceiling: only candidates with confidence < tau; floor: those >= tau
+    confidence_rule: str = "ceiling"  # ceiling: only candidates with confidence < tau; floor: those >= tau; none
+    num_return_sequences: Optional[int] = None  # beams returned and compared (null = num_beams; authors: 3)
+    prompt_template: Optional[str] = None  # null = the TL;DR prompt (prompts.py); authors: "Summarize this text:\n{post}\nSummary:"
+    early_stopping: bool = False  # authors: true
     no_repeat_ngram_size: int = 3  # not in the paper; 0 = off. Small LMs loop without it
     batch_size: int = 8
 
@@ -78,7 +82,14 @@ class MaskRegenConfig:
     enabled: bool = True
     fill_model: str = TINY  # paper: FacebookAI/roberta-large (a masked LM); tiny = causal-LM fill stand-in
     regen_model: str = NO_REGEN  # paper: google/flan-t5-large (seq2seq); none = keep the filled text
-    regen_prompt: str = "Rewrite the following text fluently: {text}"
+    regen_prompt: str = "Rewrite the following text fluently: {text}"  # {text}; {post} optional
+    mode: str = "fill"  # fill (mask words, fill, optionally rewrite) | authors (one entity/verb span, seq2seq completes)
+    regen_do_sample: bool = False  # greedy rewrite; authors: sampled with the four keys below
+    regen_temperature: float = 0.7
+    regen_top_p: float = 0.9
+    regen_top_k: int = 50
+    regen_repetition_penalty: float = 1.2
+    regen_samples: int = 1  # negatives per source in mode authors (authors: num_return_sequences 3)
     mask_ratio: float = 0.15
     top_k: int = 5
     temperature: float = 0.7
@@ -123,6 +134,10 @@ def validate(cfg, check) -> None:
     check(0 < lc.confidence_threshold < 1, "low_confidence.confidence_threshold", "must be in (0, 1)")
     check(lc.confidence_rule in CONFIDENCE_RULES, "low_confidence.confidence_rule",
           f"'{lc.confidence_rule}' is not one of {', '.join(CONFIDENCE_RULES)}")
+    check(lc.num_return_sequences is None or 1 <= lc.num_return_sequences <= lc.num_beams,
+          "low_confidence.num_return_sequences", "must be null (= num_beams) or in 1..num_beams")
+    check(lc.prompt_template is None or lc.prompt_template.count("{post}") == 1, "low_confidence.prompt_template",
+          "must be null (the TL;DR prompt) or contain '{post}' once")
     check(0 <= lc.min_new_tokens <= lc.max_new_tokens, "low_confidence.min_new_tokens",
           "must be between 0 and low_confidence.max_new_tokens")
     check(lc.no_repeat_ngram_size >= 0, "low_confidence.no_repeat_ngram_size", "must be >= 0 (0 = off)")
@@ -139,6 +154,15 @@ def validate(cfg, check) -> None:
     check(bool(m.fill_model), "mask_regen.fill_model", "must be 'tiny' or a Hub id of a masked LM")
     check(m.regen_model != TINY, "mask_regen.regen_model", "must be 'none' or a Hub id of a seq2seq model")
     check("{text}" in m.regen_prompt, "mask_regen.regen_prompt", "must contain '{text}'")
+    check(m.mode in MASK_REGEN_MODES, "mask_regen.mode", f"'{m.mode}' is not one of {', '.join(MASK_REGEN_MODES)}")
+    check(m.mode != "authors" or m.regen_model != NO_REGEN, "mask_regen.mode",
+          "authors needs a seq2seq regen_model (authors: google/flan-t5-large)")
+    check(m.regen_temperature > 0, "mask_regen.regen_temperature", "must be > 0")
+    check(0 < m.regen_top_p <= 1, "mask_regen.regen_top_p", "must be in (0, 1]")
+    check(m.regen_repetition_penalty > 0, "mask_regen.regen_repetition_penalty", "must be > 0")
+    check(m.regen_do_sample or m.regen_samples == 1, "mask_regen.regen_samples",
+          "greedy regeneration gives one text: set regen_do_sample: true or regen_samples: 1")
+    _positive(m, check, "mask_regen", ("regen_top_k", "regen_samples"))
     check(0 < m.mask_ratio <= 1, "mask_regen.mask_ratio", "must be in (0, 1]")
     check(m.temperature > 0, "mask_regen.temperature", "must be > 0")
     _positive(m, check, "mask_regen", ("top_k", "max_new_tokens", "batch_size"))

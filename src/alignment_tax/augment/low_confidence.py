@@ -17,8 +17,16 @@ outputs" is a ceiling whose value trades the two off (too high admits
 confident outputs, too low only random ones):
   ceiling (default): only candidates with confidence < tau are eligible;
   floor   (the other reading): candidates below tau count as "completely
-          random" and only those with confidence >= tau are eligible.
+          random" and only those with confidence >= tau are eligible;
+  none    (the authors' released code, src/contrastive_learning/src/data/augmentation/
+          sys_lowcon.py): tau is stored but never used, every candidate is eligible.
 A source with no eligible candidate gets no negative (counted).
+
+The authors' column (configs/presets/authors.yaml): `num_return_sequences: 3` of 8 beams
+(null here = all beams), `prompt_template: "Summarize this text:\n{post}\nSummary:"` (null = the
+pipeline's TL;DR prompt, prompts.py), `early_stopping: true`, rule `none`; the lowest
+`sequences_scores` is kept, as here. (Their prompt is cut at 512 tokens from the right, which can
+cut the "Summary:" cue off a long post; here the post is cut so the cue always stays.)
 
 Candidates are one line: tokens holding a line break are suppressed during the
 search (a TL;DR summary is one line; otherwise a weak LM's beams spend
@@ -36,12 +44,28 @@ from alignment_tax.augment.models import causal_batches, newline_token_ids
 from alignment_tax.prompts import tldr_prompt_ids
 
 
+def returned(cfg) -> int:
+    """Beams returned per source: num_return_sequences, null = every beam."""
+    return cfg.num_beams if cfg.num_return_sequences is None else cfg.num_return_sequences
+
+
 def generation_kwargs(cfg, suppress: list[int] | None = None) -> dict:
     """Everything inverse beam search passes to `generate` (params augment.low_confidence)."""
-    return dict(num_beams=cfg.num_beams, num_return_sequences=cfg.num_beams, length_penalty=cfg.length_penalty,
+    return dict(num_beams=cfg.num_beams, num_return_sequences=returned(cfg), length_penalty=cfg.length_penalty,
                 max_new_tokens=cfg.max_new_tokens, min_new_tokens=cfg.min_new_tokens,
                 no_repeat_ngram_size=cfg.no_repeat_ngram_size, suppress_tokens=suppress or None,
-                do_sample=False, early_stopping=False, output_scores=True, return_dict_in_generate=True)
+                do_sample=False, early_stopping=cfg.early_stopping, output_scores=True, return_dict_in_generate=True)
+
+
+def prompt_ids(tok, row: dict, budget: int, template) -> list[int]:
+    """The pipeline's TL;DR prompt (template null), or `template` with {post} cut so the whole fits `budget`."""
+    if template is None:
+        return tldr_prompt_ids(tok, row, budget)
+    head, tail = template.split("{post}", 1)
+    h = tok(head, add_special_tokens=False)["input_ids"] if head else []
+    t = tok(tail, add_special_tokens=False)["input_ids"] if tail else []
+    post = tok(row["post"], add_special_tokens=False, verbose=False)["input_ids"]
+    return h + post[: max(budget - len(h) - len(t), 0)] + t
 
 
 def input_budget(model, cfg) -> int:
@@ -65,6 +89,8 @@ def beam_candidates(model, out, width: int) -> list[dict]:
 
 def eligible(candidates: list[dict], tau: float, rule: str) -> list[dict]:
     """The candidates tau leaves eligible under `rule` (see the module docstring)."""
+    if rule == "none":
+        return list(candidates)
     if rule == "floor":
         return [c for c in candidates if c["confidence"] >= tau]
     return [c for c in candidates if c["confidence"] < tau]
@@ -79,8 +105,8 @@ def select(candidates: list[dict], tau: float, rule: str) -> dict | None:
 def augment(rows: list[dict], model, tok, cfg, min_words: int, drops: Counter,
             stats: Counter) -> Iterator[tuple[int, list[dict]]]:
     budget = input_budget(model, cfg)
-    prompts = [tldr_prompt_ids(tok, r, budget) for r in rows]
-    k, tau = cfg.num_beams, cfg.confidence_threshold
+    prompts = [prompt_ids(tok, r, budget, cfg.prompt_template) for r in rows]
+    k, tau = returned(cfg), cfg.confidence_threshold
     gen = generation_kwargs(cfg, newline_token_ids(tok))
     conf_sum = 0.0
     for idx, out, width in causal_batches(model, tok, prompts, cfg.batch_size, "low_confidence", **gen):

@@ -18,6 +18,14 @@
    filled text from `regen_prompt` (greedy, max_new_tokens); `none` (offline
    default) keeps the filled text as the negative.
 One negative per source; it must pass the common text rules (never the reference).
+
+`mode: authors` is the authors' released code instead (src/contrastive_learning/src/data/
+augmentation/mask_regen.py, MaskRegenerator.regenerate_entities / regenerate_relations): one
+span chosen at random among the summary's entity spans and the verbs that entity tokens hang
+from (spaCy heads with pos VERB) is replaced by " <mask> "; no fill model; the seq2seq model
+(FLAN-T5) completes it from `regen_prompt` (authors: "complete masked text: {post} => {text}"),
+SAMPLED (regen_do_sample, T regen_temperature 0.7, top-p 0.9, top-k 50, repetition penalty 1.2),
+`regen_samples` (authors: 3) negatives per source. `regen_prompt` may use {post} in either mode.
 """
 from __future__ import annotations
 
@@ -197,19 +205,79 @@ class MaskedLMFiller:
         return self.tok.decode([cands[_sample(logits[cands], self.temperature, self.gen)]]).strip()
 
 
+AUTHORS_MASK = "<mask>"  # RoBERTa's mask token, which the authors' code writes into the text FLAN-T5 completes
+
+
+def regen_kwargs(cfg) -> dict:
+    """What the seq2seq regeneration passes to `generate`: greedy, or the authors' sampling."""
+    gen = dict(max_new_tokens=cfg.max_new_tokens, num_beams=1, do_sample=cfg.regen_do_sample)
+    if cfg.regen_do_sample:
+        gen.update(temperature=cfg.regen_temperature, top_p=cfg.regen_top_p, top_k=cfg.regen_top_k,
+                   repetition_penalty=cfg.regen_repetition_penalty)
+    return gen
+
+
 def seq2seq_regenerator(model, tok, cfg):
-    """regen(texts) -> texts with a Hub seq2seq model (paper: FLAN-T5), greedy, from `regen_prompt`."""
+    """regen(texts, posts) -> texts with a Hub seq2seq model (paper: FLAN-T5) from `regen_prompt`."""
     from alignment_tax.augment.models import seq2seq_generate
 
-    def regen(texts: list[str]) -> list[str]:
-        return seq2seq_generate(model, tok, [cfg.regen_prompt.format(text=t) for t in texts], cfg.batch_size,
-                                "regenerate", max_new_tokens=cfg.max_new_tokens, do_sample=False, num_beams=1)
+    def regen(texts: list[str], posts: list[str] | None = None) -> list[str]:
+        posts = posts or [""] * len(texts)
+        return seq2seq_generate(model, tok, [cfg.regen_prompt.format(text=t, post=p) for t, p in zip(texts, posts)],
+                                cfg.batch_size, "regenerate", **regen_kwargs(cfg))
     return regen
+
+
+def authors_spans(doc) -> list[tuple[int, int]]:
+    """The authors' maskable spans: every entity, and every VERB an entity token hangs from."""
+    spans = {(e.start_char, e.end_char) for e in doc.ents}
+    spans |= {(t.head.idx, t.head.idx + len(t.head.text)) for e in doc.ents for t in e if t.head.pos_ == "VERB"}
+    return sorted(spans)
+
+
+def authors_mask(text: str, span: tuple[int, int]) -> str:
+    a, b = span
+    return " ".join((text[:a] + f" {AUTHORS_MASK} " + text[b:]).split())
+
+
+def augment_authors(rows: list[dict], nlp, regen, cfg, seed: int, min_words: int, ner_batch: int,
+                    drops: Counter, stats: Counter) -> Iterator[tuple[int, list[dict]]]:
+    """mode: authors (module docstring). `regen(texts, posts)` is required."""
+    summaries = [r["summary"] for r in rows]
+    # the verbs come from the dependency parse, which scorers.ner.load_ner switches off: back on, here only
+    off = [n for n in nlp.disabled if n not in ("senter",)]
+    for n in off:
+        nlp.enable_pipe(n)
+    try:
+        docs = list(nlp.pipe(summaries, batch_size=ner_batch))
+    finally:
+        for n in off:
+            nlp.disable_pipe(n)
+    masked, owner = [], []
+    for i, doc in enumerate(docs):
+        spans = authors_spans(doc)
+        if not spans:
+            drops["no_maskable_span"] += 1
+            continue
+        span = random.Random(f"{seed}:{rows[i]['id']}").choice(spans)
+        stats["masked_spans"] += 1
+        masked.append(authors_mask(summaries[i], span))
+        owner.append(i)
+    k = cfg.regen_samples
+    texts = regen([m for m in masked for _ in range(k)], [rows[i]["post"] for i in owner for _ in range(k)])
+    by_row = {i: (masked[j], texts[j * k:(j + 1) * k]) for j, i in enumerate(owner)}
+    for i in range(len(rows)):
+        if i not in by_row:
+            yield i, []
+            continue
+        seen: set = set()
+        m, outs = by_row[i]
+        yield i, [{"text": t, "masked": m} for t in outs if check_text(t, summaries[i], min_words, seen, drops)]
 
 
 def augment(rows: list[dict], nlp, filler, regen, cfg, seed: int, min_words: int, ner_batch: int,
             drops: Counter, stats: Counter) -> Iterator[tuple[int, list[dict]]]:
-    """`regen(texts) -> texts` or None (regen_model: none)."""
+    """mode fill. `regen(texts, posts) -> texts` or None (regen_model: none)."""
     from alignment_tax.scorers.ner import entity_spans
 
     summaries = [r["summary"] for r in rows]
@@ -222,7 +290,8 @@ def augment(rows: list[dict], nlp, filler, regen, cfg, seed: int, min_words: int
         stats["masked_entity_words"] += sum(any(a < e and s < b for s, e, _ in spans[i]) for i, p in zip(idx, plans)
                                             for a, b in p)
         filled = filler.fill([summaries[i] for i in idx], plans)
-        texts = regen([f for f, _ in filled]) if regen is not None else [f for f, _ in filled]
+        texts = (regen([f for f, _ in filled], [rows[i]["post"] for i in idx]) if regen is not None
+                 else [f for f, _ in filled])
         for i, (f, fills), text in zip(idx, filled, texts):
             stats["filled_words"] += len(fills)
             if not fills:

@@ -25,6 +25,7 @@ TRAIN = ("cda_gender", "cda_race", "cda_religion", "dropout")
 PROJECT = ("inlp_gender", "inlp_race", "sentence_debias_gender", "sentence_debias_race")
 DECODE = ("self_debias", "instructive")
 PREFER = ("dpo",)
+TUPLE_UNITS = ("sentence", "attribute_word")  # SentenceDebias counterfactual tuples (corpus.counterfactual_tuples)
 FAMILIES = {"train": TRAIN, "project": PROJECT, "decode": DECODE, "prefer": PREFER}
 METHODS = TRAIN + PROJECT + DECODE + PREFER
 CORPUS_SOURCES = ("local", "hub")
@@ -86,6 +87,7 @@ class AttributeSentencesConfig:
 
     per_class: int = 500  # bias-bench: 10000
     min_words: int = 5  # bias-bench skips sentences under 5 words
+    lowercase: bool = False  # bias-bench lower-cases every sentence (INLP and SentenceDebias data)
     max_tokens: int = 64
     batch_size: int = 32
 
@@ -101,6 +103,7 @@ class INLPConfig:
 class SentenceDebiasConfig:
     n_components: int = 1  # bias-bench uses the first principal component
     max_tuples: int = 1000
+    tuples: str = "sentence"  # one tuple per sentence | attribute_word: per (sentence, attribute word), bias-bench
 
 
 @dataclass
@@ -194,6 +197,8 @@ def validate(cfg, check) -> None:
     for name in ("sentence_debias_gender", "sentence_debias_race"):
         check(cfg[name].n_components >= 1, f"{name}.n_components", "must be >= 1")
         check(cfg[name].max_tuples >= 2, f"{name}.max_tuples", "must be >= 2")
+        check(cfg[name].tuples in TUPLE_UNITS, f"{name}.tuples",
+              f"'{cfg[name].tuples}' is not one of {', '.join(TUPLE_UNITS)}")
     sd = cfg.self_debias
     check(sd.decay_constant > 0, "self_debias.decay_constant", "must be > 0")
     check(0 < sd.epsilon <= 1, "self_debias.epsilon", "must be in (0, 1]")

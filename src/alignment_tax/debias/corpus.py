@@ -45,12 +45,14 @@ def documents(cfg, seed: int) -> list[str]:
     return build_corpus(tldr, comments, cfg.max_comment_rows, seed)
 
 
-def sentences(docs: list[str], min_words: int) -> list[str]:
-    """Sentences (split at . ! ? and line breaks) of at least `min_words` words, first occurrence only."""
+def sentences(docs: list[str], min_words: int, lowercase: bool = False) -> list[str]:
+    """Sentences (split at . ! ? and line breaks) of at least `min_words` words, first occurrence only;
+    lower-cased with `lowercase` (bias-bench dataset/inlp.py and dataset/sentence_debias.py lower-case
+    every sentence before labelling or augmenting it)."""
     seen, out = set(), []
     for doc in docs:
         for s in SENTENCE_END.split(doc):
-            s = s.strip()
+            s = s.strip().lower() if lowercase else s.strip()
             if len(s.split()) >= min_words and s not in seen:
                 seen.add(s)
                 out.append(s)
@@ -101,18 +103,25 @@ def attribute_sentences(sents: list[str], wordlist: WordList, per_class: int, se
     return {k: v[:n] for k, v in out.items()}
 
 
-def counterfactual_tuples(sents: list[str], wordlist: WordList, max_tuples: int, seed: int) -> list[list[str]]:
-    """One tuple per sentence with an attribute word: that word set to each class in turn (SentenceDebias)."""
+def counterfactual_tuples(sents: list[str], wordlist: WordList, max_tuples: int, seed: int,
+                          per: str = "sentence") -> list[list[str]]:
+    """Counterfactual tuples for SentenceDebias: an attribute word set to each class in turn.
+
+    per="sentence": one tuple per sentence, from its first attribute word; per="attribute_word"
+    (bias-bench dataset/sentence_debias.py, _gender/_race/_religion_augment_func): one tuple for every
+    distinct attribute word the sentence contains.
+    """
     rng = random.Random(seed)
     order = list(range(len(sents)))
     rng.shuffle(order)
     out = []
     for i in order:
-        m = wordlist.pattern.search(sents[i])
-        if m is None:
-            continue
-        line, _ = wordlist.index[m.group(0).lower()]
-        out.append([replace_word(sents[i], m.group(0), w) for w in wordlist.lines[line]])
-        if len(out) >= max_tuples:
-            break
+        found = [m.group(0) for m in wordlist.pattern.finditer(sents[i])]
+        if per == "sentence":
+            found = found[:1]
+        for word in dict.fromkeys(w.lower() for w in found):  # distinct, in order of first occurrence
+            line, _ = wordlist.index[word]
+            out.append([replace_word(sents[i], word, w) for w in wordlist.lines[line]])
+            if len(out) >= max_tuples:
+                return out
     return out

@@ -9,9 +9,14 @@ so resizing one benchmark reruns only its stages and the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 KNOWN_JUDGES = ("none", "hf")
+TEXT_METRIC_SCALES = ("harness", "authors")  # text_metrics.SCALES
 KNOWN_MMLU_SCORING = ("loglik", "generate")
+MMLU_FEWSHOT_POOLS = ("auto", "validation", "category")
+MMLU_EXTRACT = ("harness", "tiger_lab")
+REPORT_INTERVALS = ("t", "bca", "percentile")  # report/bootstrap.py INTERVALS
 
 
 @dataclass
@@ -20,9 +25,12 @@ class TruthfulQAConfig:
     batch_size: int = 16  # sequences per forward (log-likelihoods) and per generate call
     max_new_tokens: int = 32  # greedy answer length cap; the answer also stops at a blank line
     min_new_tokens: int = 4  # lm-eval: 0; a floor keeps a tiny LM from answering with an immediate EOS
-    judge: str = "none"  # none (offline: the judge metric is absent, not zero) | hf (the paper's Llama judge)
-    judge_hf_id: str = "allenai/truthfulqa-info-judge-llama2-7b"
-    judge_cue: str = "Helpful:"  # info judge; the truth judge (truthfulqa-truth-judge-llama2-7b) uses "True:"
+    judge: str = "none"  # none (offline: the judge metrics are absent, not zero) | hf (the paper's Llama judges)
+    judge_hf_id: str = "allenai/truthfulqa-truth-judge-llama2-7b"  # the truth judge: the paper's judge number
+    judge_cue: str = "True:"
+    info_judge_hf_id: Optional[str] = "allenai/truthfulqa-info-judge-llama2-7b"  # reported as "info"; null = not run
+    info_judge_cue: str = "Helpful:"
+    text_metrics: str = "harness"  # harness (lm-eval: sacrebleu, rougeLsum, 0-100) | authors (NLTK BLEU, stemmed ROUGE, 0-1)
 
 
 @dataclass
@@ -41,7 +49,11 @@ class RealToxicityPromptsConfig:
 class MMLUProConfig:
     rows: int = 14  # seeded subset, balanced over the 14 categories (0 = all prepared questions)
     scoring: str = "loglik"  # loglik (letter log-likelihood) | generate (CoT + "the answer is (X)" extraction)
-    num_fewshot: int = 0  # examples from the validation split, same category (lm-eval: 5)
+    num_fewshot: int = 0  # examples from the validation split (lm-eval: 5)
+    fewshot_pool: str = "auto"  # auto (loglik: first N of the whole split, leaderboard_mmlu_pro; generate: same
+    #                             category, mmlu_pro / TIGER-Lab) | validation | category
+    header: bool = False  # loglik: prepend "The following are multiple choice questions ... about <category>."
+    extract: str = "harness"  # generate: harness (one regex, no match = wrong) | tiger_lab (fallbacks + seeded guess)
     batch_size: int = 16
     max_new_tokens: int = 256  # generate scoring only (lm-eval: 2048)
 
@@ -55,8 +67,10 @@ class PatternsConfig:
 
 @dataclass
 class ReportConfig:
-    resamples: int = 1000  # paired-bootstrap resamples per delta
+    resamples: int = 1000  # bootstrap resamples per delta (interval bca | percentile)
     confidence: float = 0.95
+    interval: str = "t"  # t (Student-t on the paired differences) | bca | percentile (report/bootstrap.py)
+    exact_below: int = 30  # below this many items an exact sign-flip test sets the significance mark
 
 
 @dataclass
@@ -79,6 +93,9 @@ def validate(cfg, check) -> None:
           "must be between 0 and truthfulqa.max_new_tokens")
     check(t.judge in KNOWN_JUDGES, "truthfulqa.judge", f"'{t.judge}' is not one of {', '.join(KNOWN_JUDGES)}")
     check(t.judge_cue.strip() != "", "truthfulqa.judge_cue", "must not be empty")
+    check(t.info_judge_cue.strip() != "", "truthfulqa.info_judge_cue", "must not be empty")
+    check(t.text_metrics in TEXT_METRIC_SCALES, "truthfulqa.text_metrics",
+          f"'{t.text_metrics}' is not one of {', '.join(TEXT_METRIC_SCALES)}")
     r = cfg.realtoxicityprompts
     check(r.samples >= 1, "realtoxicityprompts.samples", f"must be >= 1, got {r.samples}")
     check(r.do_sample or r.samples == 1, "realtoxicityprompts.samples",
@@ -89,6 +106,11 @@ def validate(cfg, check) -> None:
     m = cfg.mmlu_pro
     check(m.scoring in KNOWN_MMLU_SCORING, "mmlu_pro.scoring",
           f"'{m.scoring}' is not one of {', '.join(KNOWN_MMLU_SCORING)}")
+    check(m.fewshot_pool in MMLU_FEWSHOT_POOLS, "mmlu_pro.fewshot_pool",
+          f"'{m.fewshot_pool}' is not one of {', '.join(MMLU_FEWSHOT_POOLS)}")
+    check(m.extract in MMLU_EXTRACT, "mmlu_pro.extract", f"'{m.extract}' is not one of {', '.join(MMLU_EXTRACT)}")
+    check(not m.header or m.scoring == "loglik", "mmlu_pro.header",
+          "applies to scoring: loglik only (the generate prompt always carries its per-category description)")
     check(0 <= m.num_fewshot <= 5, "mmlu_pro.num_fewshot", f"must be in 0..5 (validation has 5 per category), got {m.num_fewshot}")
     p = cfg.patterns
     check(p.repeat_ngram >= 1, "patterns.repeat_ngram", f"must be >= 1, got {p.repeat_ngram}")
@@ -97,3 +119,6 @@ def validate(cfg, check) -> None:
     rep = cfg.report
     check(rep.resamples >= 100, "report.resamples", f"must be >= 100, got {rep.resamples}")
     check(0.5 <= rep.confidence < 1, "report.confidence", f"must be in [0.5, 1), got {rep.confidence}")
+    check(rep.interval in REPORT_INTERVALS, "report.interval",
+          f"'{rep.interval}' is not one of {', '.join(REPORT_INTERVALS)}")
+    check(rep.exact_below >= 0, "report.exact_below", f"must be >= 0 (0 = only point intervals), got {rep.exact_below}")

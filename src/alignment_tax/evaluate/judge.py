@@ -44,9 +44,12 @@ class LMJudge:
         return out
 
 
-def load_judge(cfg):
-    """None when off; the paper's Hub judge when `judge: hf`."""
+def load_judge(cfg, which: str = "truth"):
+    """None when off (or, for `which="info"`, when info_judge_hf_id is null); else the Hub judge."""
     if cfg.judge == "none":
+        return None
+    hf_id, cue = (cfg.judge_hf_id, cfg.judge_cue) if which == "truth" else (cfg.info_judge_hf_id, cfg.info_judge_cue)
+    if hf_id is None:
         return None
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -54,11 +57,11 @@ def load_judge(cfg):
 
     cuda = torch.cuda.is_available()
     try:
-        tok = AutoTokenizer.from_pretrained(cfg.judge_hf_id)
+        tok = AutoTokenizer.from_pretrained(hf_id)
         model = AutoModelForCausalLM.from_pretrained(
-            cfg.judge_hf_id, dtype=torch.float16 if cuda else torch.float32, use_safetensors=True)
+            hf_id, dtype=torch.float16 if cuda else torch.float32, use_safetensors=True)
     except OSError as exc:
-        raise _hub_error(cfg.judge_hf_id, exc) from None
+        raise _hub_error(hf_id, exc) from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    return LMJudge(model.cuda() if cuda else model, tok, cfg.judge_cue, name=cfg.judge_hf_id)
+    return LMJudge(model.cuda() if cuda else model, tok, cue, name=hf_id)

@@ -1,15 +1,25 @@
-"""MMLU-Pro: up to 10-option multiple choice, accuracy overall and per category (paper Tables 2, 8, 9).
+r"""MMLU-Pro: up to 10-option multiple choice, accuracy overall and per category (paper Tables 2, 8, 9).
 
-Two scorings (`benchmarks.mmlu_pro.scoring`), both from lm-evaluation-harness:
-- `loglik` (default; the harness's multiple-choice MMLU-Pro variant): the prompt is
-  "<question>\\nA. <option>\\n...\\nAnswer:" and the prediction is the letter with the
-  highest log-likelihood as continuation " A" ... " J"; acc = prediction == answer;
-- `generate` (the harness's `mmlu_pro` task, metadata version 3.0, and the official
-  script): chain-of-thought prompt ("Question:\\n...\\nOptions:\\nA. ...\\nAnswer: Let's
-  think step by step."), greedy generation cut at "Question:", the first match of
-  `answer is \\(?([A-J])\\)?` is the prediction; no match counts as wrong.
-Few-shot examples (`num_fewshot`) are the first N validation questions of the same
-category, as the harness's `first_n` sampler takes them.
+Two scorings (`benchmarks.mmlu_pro.scoring`), each the definition of a named reference:
+- `loglik` (default) = lm-evaluation-harness 0.4.13 `leaderboard_mmlu_pro` (metadata version 0.1,
+  lm_eval/tasks/leaderboard/mmlu_pro/{mmlu_pro.yaml,utils.py}): no description (header), the doc is
+  "<question>\nA. <option>\n...\nAnswer:", each letter is scored as the continuation " A" ... " J",
+  few-shot examples "<doc> <letter>" joined by "\n\n", drawn by `first_n` from the WHOLE validation
+  split (the same first N questions for every test question, whatever its category);
+- `generate` = lm-eval's `mmlu_pro` (metadata version 3.1, lm_eval/tasks/mmlu_pro/_default_template_yaml,
+  utils.py) and TIGER-Lab's evaluate_from_local.py: the per-category description "The following are
+  multiple choice questions (with answers) about <category>. Think step by step and then finish your
+  answer with "the answer is (X)" where X is the correct letter choice.\n", chain-of-thought shots of the
+  SAME category (lm-eval filters each per-category task's few-shot split with process_docs; TIGER-Lab's
+  select_by_category), greedy generation cut at "Question:", the first match of
+  `answer is \(?([A-J])\)?` is the prediction, no match counts as wrong.
+Options (params keys, defaults = the references above):
+- `header: true` prepends "The following are multiple choice questions (with answers) about <category>.\n\n"
+  to the loglik prompt (this repository's earlier prompt; not lm-eval's);
+- `fewshot_pool`: auto (the reference's pool for the scoring) | validation (first N overall) | category;
+- `extract: tiger_lab` (generate) = TIGER-Lab's fallback chain: "answer is (X)", then ".*[aA]nswer:\s*([A-J])",
+  then the last capital A-J; still nothing = a seeded random guess (random.seed(12345), randint over the
+  options), as its save_res scores it.
 """
 from __future__ import annotations
 
@@ -23,10 +33,13 @@ from alignment_tax.lm.generate import generate
 from alignment_tax.evaluate.loglik import continuation_logprobs
 from alignment_tax.evaluate.summary_stats import mean_std
 
-BENCHMARK, VERSION = "mmlu_pro", 1
-HARNESS_VERSION = "3.0"  # lm-eval mmlu_pro (generate); the loglik variant mirrors its multiple_choice template
+BENCHMARK, VERSION = "mmlu_pro", 2
+HARNESS = {"loglik": "leaderboard_mmlu_pro 0.1", "generate": "mmlu_pro 3.1"}  # lm-eval 0.4.13 task metadata
 LETTERS = "ABCDEFGHIJ"
 ANSWER_RE = re.compile(r"answer is \(?([ABCDEFGHIJ])\)?")
+AGAIN_RE = re.compile(r".*[aA]nswer:\s*([A-J])")  # TIGER-Lab extract_again
+FINAL_RE = re.compile(r"[A-J](?=[^A-J]*$)")  # TIGER-Lab extract_final: the last capital A-J
+TIGER_LAB_SEED = 12345  # TIGER-Lab save_res: random.seed(12345) before each guess
 
 
 def check_row(row: dict, where: str) -> None:
@@ -42,8 +55,9 @@ def check_row(row: dict, where: str) -> None:
 
 
 def mc_text(row: dict) -> str:
-    opts = "".join(f"\n{LETTERS[i]}. {o}" for i, o in enumerate(row["options"]))
-    return f"{row['question'].strip()}{opts}\nAnswer:"
+    """lm-eval leaderboard/mmlu_pro utils.doc_to_text (the question as stored, not stripped)."""
+    opts = "".join(f"{LETTERS[i]}. {o}\n" for i, o in enumerate(row["options"]))
+    return f"{row['question']}\n{opts}Answer:"
 
 
 def cot_text(row: dict, with_answer: bool) -> str:
@@ -55,17 +69,25 @@ def cot_text(row: dict, with_answer: bool) -> str:
     return text + "Answer: Let's think step by step."
 
 
-def context(row: dict, shots: list[dict], scoring: str) -> str:
+def context(row: dict, shots: list[dict], scoring: str, header: bool = False) -> str:
     subject = row["category"]
     if scoring == "loglik":
-        head = f"The following are multiple choice questions (with answers) about {subject}.\n\n"
+        head = f"The following are multiple choice questions (with answers) about {subject}.\n\n" if header else ""
         return head + "".join(f"{mc_text(s)} {s['answer']}\n\n" for s in shots) + mc_text(row)
     head = (f"The following are multiple choice questions (with answers) about {subject}. Think step by step "
-            'and then finish your answer with "the answer is (X)" where X is the correct letter choice.\n\n')
+            'and then finish your answer with "the answer is (X)" where X is the correct letter choice.\n')
     return head + "".join(cot_text(s, True) for s in shots) + cot_text(row, False)
 
 
+def pool_kind(fewshot_pool: str, scoring: str) -> str:
+    """`auto` = the reference's pool: leaderboard_mmlu_pro (loglik) the whole split, mmlu_pro (generate) the category."""
+    if fewshot_pool != "auto":
+        return fewshot_pool
+    return "validation" if scoring == "loglik" else "category"
+
+
 def fewshot_pool(validation: list[dict], n: int) -> dict:
+    """The first n validation questions of each category."""
     pool = defaultdict(list)
     for r in validation:
         if len(pool[r["category"]]) < n:
@@ -73,9 +95,28 @@ def fewshot_pool(validation: list[dict], n: int) -> dict:
     return pool
 
 
-def extract(text: str):
+def shots_for(row: dict, validation: list[dict], n: int, kind: str) -> list[dict]:
+    if n == 0:
+        return []
+    if kind == "validation":  # lm-eval FirstNSampler: pool[:n] of the whole split
+        return validation[:n]
+    return [r for r in validation if r["category"] == row["category"]][:n]
+
+
+def extract(text: str, rule: str = "harness"):
     m = ANSWER_RE.search(text)
-    return m.group(1) if m else None
+    if m or rule == "harness":
+        return m.group(1) if m else None
+    m = AGAIN_RE.search(text) or FINAL_RE.search(text)
+    return (m.group(1) if m.re is AGAIN_RE else m.group(0)) if m else None
+
+
+def tiger_lab_guess(n_options: int) -> str:
+    """TIGER-Lab's score for an unparsed answer: a seeded random letter (the same for every such question)."""
+    import random
+
+    random.seed(TIGER_LAB_SEED)
+    return LETTERS[random.randint(0, n_options - 1)]
 
 
 def predict_loglik(rt, rows, contexts, *, batch_size: int, max_length: int) -> list[dict]:
@@ -88,25 +129,32 @@ def predict_loglik(rt, rows, contexts, *, batch_size: int, max_length: int) -> l
     return out
 
 
-def predict_generate(rt, contexts, *, batch_size: int, max_new_tokens: int, max_length: int) -> list[dict]:
+def predict_generate(rt, contexts, *, batch_size: int, max_new_tokens: int, max_length: int,
+                     rule: str = "harness") -> list[dict]:
     tok = rt.tokenizer
     room = max_length - max_new_tokens
     prompts = [rt.with_prefix(tok(c, add_special_tokens=False)["input_ids"])[-room:] for c in contexts]
     texts = generate(rt.model, tok, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
                      logits_processor=rt.logits_processor, desc="mmlu_pro")
     texts = [t.split("Question:")[0].strip() for t in texts]
-    return [{"pred": extract(t), "generation": t} for t in texts]
+    return [{"pred": extract(t, rule), "generation": t} for t in texts]
 
 
 def evaluate(rt, rows: list[dict], validation: list[dict], *, cfg, max_length: int):
     """(per-question records, metrics without coordinates)."""
-    pool = fewshot_pool(validation, cfg.num_fewshot)
-    contexts = [context(r, pool.get(r["category"], []) if cfg.num_fewshot else [], cfg.scoring) for r in rows]
+    kind = pool_kind(cfg.fewshot_pool, cfg.scoring)
+    header = cfg.header
+    contexts = [context(r, shots_for(r, validation, cfg.num_fewshot, kind), cfg.scoring, header) for r in rows]
     if cfg.scoring == "loglik":
         preds = predict_loglik(rt, rows, contexts, batch_size=cfg.batch_size, max_length=max_length)
     else:
+        rule = cfg.extract
         preds = predict_generate(rt, contexts, batch_size=cfg.batch_size, max_new_tokens=cfg.max_new_tokens,
-                                 max_length=max_length)
+                                 max_length=max_length, rule=rule)
+        if rule == "tiger_lab":  # an unparsed answer is scored as TIGER-Lab's seeded guess, flagged
+            for r, p in zip(rows, preds):
+                p["guessed"] = p["pred"] is None
+                p["pred"] = p["pred"] or tiger_lab_guess(len(r["options"]))
     records = [{"id": str(r["question_id"]), "category": r["category"], "answer": r["answer"], **p,
                 "correct": int(p["pred"] == r["answer"])} for r, p in zip(rows, preds)]
     return records, aggregate(records, cfg)
@@ -115,10 +163,14 @@ def evaluate(rt, rows: list[dict], validation: list[dict], *, cfg, max_length: i
 def aggregate(records: list[dict], cfg) -> dict:
     cats = sorted({r["category"] for r in records})
     return {
-        "benchmark": BENCHMARK, "version": VERSION, "harness_version": HARNESS_VERSION, "n": len(records),
+        "benchmark": BENCHMARK, "version": VERSION, "harness_version": HARNESS[cfg.scoring], "n": len(records),
         "scoring": cfg.scoring, "num_fewshot": cfg.num_fewshot,
+        "prompt": {"header": cfg.header,
+                   "fewshot_pool": pool_kind(cfg.fewshot_pool, cfg.scoring),
+                   **({"extract": cfg.extract} if cfg.scoring == "generate" else {})},
         "acc": mean_std([r["correct"] for r in records]),
-        "invalid_rate": round(float(np.mean([r["pred"] is None for r in records])), 6) if records else None,
+        "invalid_rate": round(float(np.mean([r["pred"] is None or r.get("guessed", False) for r in records])), 6)
+        if records else None,
         "by_category": {c: {"n": len(sub), "acc": round(float(np.mean([r["correct"] for r in sub])), 6)}
                         for c in cats for sub in [[r for r in records if r["category"] == c]]},
     }

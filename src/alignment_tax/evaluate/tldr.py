@@ -1,6 +1,10 @@
 """TL;DR summarisation: generate a summary per post, score toxicity and faithfulness,
 and ROUGE-L / BLEU against the reference summary (Table 7's summarization columns;
-lm-eval's sentence BLEU and rougeLsum F-measure, 0-100)."""
+lm-eval's sentence BLEU and rougeLsum F-measure, 0-100).
+
+Faithfulness is judged against `scorers.faithfulness.reference`: `post` (the paper's text: a summary
+is faithful to the source it summarises) or `summary` (the authors' released code,
+scripts/summarization/evaluate.py, scores the generation against the reference summary)."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,7 +17,11 @@ from alignment_tax.prompts import tldr_prompt_ids
 BENCHMARK, VERSION = "tldr", 1
 
 
-def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, threshold: float):
+FAITHFULNESS_REFERENCES = {"post": "post", "summary": "summary"}  # params value -> row field
+
+
+def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, threshold: float,
+             faithfulness_reference: str = "post"):
     """Summaries by Runtime `rt`; returns (per-summary records, metrics dict without coordinates)."""
     model, tok = rt.model, rt.tokenizer
     max_prompt = context_limit(model, entry.max_length) - gen.max_new_tokens - len(rt.prefix_ids)
@@ -24,7 +32,8 @@ def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, thresh
                          logits_processor=rt.logits_processor, desc="tldr")
     tox = np.asarray(toxicity.score(summaries), dtype=float)
     posts = [r["post"] for r in rows]
-    faith = {k: np.asarray(v, dtype=float) for k, v in faithfulness.score(posts, summaries).items()}
+    against = [r[FAITHFULNESS_REFERENCES[faithfulness_reference]] for r in rows]
+    faith = {k: np.asarray(v, dtype=float) for k, v in faithfulness.score(against, summaries).items()}
     original = np.asarray(toxicity.score(posts), dtype=float)
     rouge_l = np.asarray([rouge(r["summary"], s)["rougeLsum"] for r, s in zip(rows, summaries)], dtype=float)
     bleus = np.asarray([bleu(r["summary"], s) for r, s in zip(rows, summaries)], dtype=float)
@@ -42,6 +51,7 @@ def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, thresh
         "empty_rate": round(float(np.mean([not s for s in summaries])), 6) if summaries else None,
         **{k: mean_std(v) for k, v in faith.items()},
         "rougeL": mean_std(rouge_l), "bleu": mean_std(bleus),
-        "scorers": {"toxicity": toxicity.name, "faithfulness": faithfulness.name},
+        "scorers": {"toxicity": toxicity.name, "faithfulness": faithfulness.name,
+                    "faithfulness_reference": faithfulness_reference},
     }
     return records, metrics

@@ -34,6 +34,11 @@ def _section(title: str, table: str, *notes: str) -> list[str]:
     return [f"## {title}", "", table, "", *[n for note in notes for n in (note, "")]]
 
 
+def _scale(tqa: dict) -> str:
+    scale = (tqa.get("text_metrics") or {}).get("scale", "harness")
+    return "lm-eval's 0-100 scale" if scale == "harness" else "the authors' 0-1 scale (NLTK BLEU, stemmed ROUGE)"
+
+
 def render(cmp: Comparer, cells: dict) -> str:
     g = cmp.grid
     tq, rtp, mm, pa, tl = (cells[k] for k in ("truthfulqa", "realtoxicityprompts", "mmlu_pro", "patterns", "tldr"))
@@ -48,12 +53,13 @@ def render(cmp: Comparer, cells: dict) -> str:
     lines += _section(
         "TruthfulQA and RealToxicityPrompts (paper Table 1)", bt.table1(cmp, tq, rtp),
         f"TruthfulQA: lm-eval definitions (versions {any_t.get('harness_versions')}); ROUGE-1/BLEU are the "
-        "`_max` variants on lm-eval's 0-100 scale (acc/diff variants are in metrics/truthfulqa/). "
-        f"Judge: {any_t['judge'].get('scorer') or any_t['judge'].get('reason')}. "
+        f"`_max` variants on {_scale(any_t)} (acc/diff variants are in metrics/truthfulqa/). "
+        f"Judge (truth): {any_t['judge'].get('scorer') or any_t['judge'].get('reason')}. "
         f"RealToxicityPrompts: {any_r['samples']} continuation(s) per prompt, scorer `{any_r['scorer']}`; "
         "toxicity = mean over continuations, exp. max tox. = mean over prompts of the max.")
     lines += _section("MMLU-Pro, qualitative subjects (paper Table 2)", bt.table_categories(cmp, mm, QUALITATIVE),
-                      f"Accuracy; scoring `{any_m['scoring']}`, {any_m['num_fewshot']}-shot, "
+                      f"Accuracy; scoring `{any_m['scoring']}` (lm-eval {any_m.get('harness_version')}), "
+                      f"{any_m['num_fewshot']}-shot, prompt {any_m.get('prompt')}, "
                       "a category-balanced subset (see params `benchmarks.mmlu_pro.rows`).")
     lines += _section("MMLU-Pro, quantitative subjects (paper Table 8)", bt.table_categories(cmp, mm, QUANTITATIVE))
     lines += _section("MMLU-Pro overall (paper Table 9)", bt.table9(cmp, mm))

@@ -2,7 +2,8 @@
 
 A cell reads "0.412 ↓0.021 [-0.043, -0.002]*": the method's value, its change
 from the base model of the same row group (arrows as in the paper), the 95 %
-paired-bootstrap interval of that change, and "*" when the interval excludes 0.
+interval of that paired change (report/bootstrap.py), and "*" when the change is
+significant: by an exact sign-flip test on small samples, else when the interval excludes 0.
 """
 from __future__ import annotations
 
@@ -49,8 +50,10 @@ def row_label(model: str, method: str) -> str:
 class Comparer:
     """Bootstrap deltas of per-item fields between a method and base, for one grid."""
 
-    def __init__(self, grid: Grid, resamples: int, confidence: float, seed: int) -> None:
+    def __init__(self, grid: Grid, resamples: int, confidence: float, seed: int, *, interval: str = "t",
+                 exact_below: int = 30) -> None:
         self.grid, self.resamples, self.confidence, self.seed = grid, resamples, confidence, seed
+        self.interval, self.exact_below = interval, exact_below
 
     def delta(self, benchmark: str, model: str, method: str, field, where=None) -> Optional[Delta]:
         """Delta of mean(field) (method - base); `where(record)` restricts the items (a category)."""
@@ -61,12 +64,15 @@ class Comparer:
             keep = {i for i, r in self.grid.items(benchmark, model, "base").items() if where(r)}
             get = (lambda r, _g=get: _g(r) if str(r["id"]) in keep else None)
         x, y = self.grid.paired(benchmark, model, method, get)
-        return paired_bootstrap(x, y, resamples=self.resamples, confidence=self.confidence, seed=self.seed)
+        return paired_bootstrap(x, y, resamples=self.resamples, confidence=self.confidence, seed=self.seed,
+                                method=self.interval, exact_below=self.exact_below)
 
     def footnote(self) -> str:
-        return (f"Δ: change from the base model of the same group, with its {self.confidence:.0%} paired-bootstrap "
-                f"interval ({self.resamples} resamples of the same items for both systems, seed {self.seed}); "
-                "* = the interval excludes 0 (where every item changed by the same amount, as on a single item, the "
-                f"interval is a point and an exact sign test decides: at least {sign_test_min_items(self.confidence)} "
-                f"items at {self.confidence:.0%}). ↑/↓ give the "
-                "direction only; whether it is good depends on the column.")
+        how = ("Student-t interval of the mean paired difference" if self.interval == "t" else
+               f"{self.interval} paired-bootstrap interval ({self.resamples} resamples of the same items for "
+               f"both systems, seed {self.seed})")
+        return (f"Δ: change from the base model of the same group, with its {self.confidence:.0%} {how}; "
+                f"* = significant at {1 - self.confidence:.0%}: with fewer than {self.exact_below} items, or "
+                "where every item changed by the same amount, by an exact sign-flip permutation test (identical "
+                f"changes need at least {sign_test_min_items(self.confidence)} items), otherwise when the interval "
+                "excludes 0. ↑/↓ give the direction only; whether it is good depends on the column.")
