@@ -48,17 +48,12 @@ def load_judge(cfg):
     """None when off; the paper's Hub judge when `judge: hf`."""
     if cfg.judge == "none":
         return None
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from alignment_tax.models.loader import _hub_error
+    from alignment_tax import hub
 
     cuda = torch.cuda.is_available()
-    try:
-        tok = AutoTokenizer.from_pretrained(cfg.judge_hf_id)
-        model = AutoModelForCausalLM.from_pretrained(
-            cfg.judge_hf_id, dtype=torch.float16 if cuda else torch.float32, use_safetensors=True)
-    except OSError as exc:
-        raise _hub_error(cfg.judge_hf_id, exc) from None
+    model, tok = hub.causal_lm(
+        cfg.judge_hf_id, dtype=torch.float16 if cuda else torch.float32,
+        hint="cache it with `python -m alignment_tax.hub download`, or offline use benchmarks.truthfulqa.judge: none")
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return LMJudge(model.cuda() if cuda else model, tok, cfg.judge_cue, name=cfg.judge_hf_id)
