@@ -104,7 +104,7 @@ def test_the_fields_the_code_depends_on(offline_cache):
     assert g.config.n_positions == 1024 and g.config.tie_word_embeddings
     phi = hub.pretrained(AutoModelForCausalLM, "microsoft/phi-2")
     assert phi.config.vocab_size == 51200 and not phi.config.tie_word_embeddings
-    assert phi.config.partial_rotary_factor == 0.4
+    assert phi.config.rope_parameters["partial_rotary_factor"] == 0.4  # transformers 5 keeps it under rope_parameters
     llama_tok = hub.tokenizer("meta-llama/Llama-2-7b-hf")
     assert (llama_tok.bos_token_id, llama_tok.eos_token_id, llama_tok.pad_token) == (1, 2, None)
     assert llama_tok("x")["input_ids"][0] == 1  # a Llama tokenizer prepends <s>

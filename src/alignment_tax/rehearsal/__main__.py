@@ -37,7 +37,9 @@ def main(argv=None) -> None:
     r = sub.add_parser("run", help="run the paper-path DVC graph offline against a built cache")
     r.add_argument("cache", type=Path)
     r.add_argument("workdir", type=Path)
-    r.add_argument("--full", action="store_true", help="the whole grid (3 models, every method); default: reduced")
+    r.add_argument("--grid", choices=("reduced", "models", "full"), default="reduced",
+                   help="reduced: llama2_7b, one method per family (CI); models: the 3 Hub models, one method "
+                        "per family; full: 3 models x every method")
     r.add_argument("--device-precisions", action="store_true",
                    help="keep the zoo's fp16/bf16 (on CUDA); default: CPU precisions (fp32)")
     args = ap.parse_args(argv)
@@ -50,7 +52,7 @@ def main(argv=None) -> None:
     else:
         from alignment_tax.rehearsal.run import run
 
-        run(args.cache.resolve(), args.workdir.resolve(), full=args.full, cpu=not args.device_precisions)
+        run(args.cache.resolve(), args.workdir.resolve(), grid=args.grid, cpu=not args.device_precisions)
         print(f"rehearsal run: done in {time.time() - start:.0f}s")
 
 

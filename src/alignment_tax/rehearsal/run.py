@@ -40,15 +40,20 @@ HANDFUL = [
 for slug in ("gpt2_large", "phi2", "llama2_7b"):
     HANDFUL += [f"model_zoo.{slug}.max_length=64", f"model_zoo.{slug}.batch_size=2"]
 
-# CI's budget: one Hub model (the 7B entry: Llama tokenizer, LoRA, fp16 -> fp32), one method per family.
-REDUCED = ["models=[llama2_7b]",
-           "methods=[base,contrastive,cda_gender,inlp_gender,self_debias,dpo]",
-           "debias.methods.train=[cda_gender]", "debias.methods.project=[inlp_gender]",
-           "debias.methods.decode=[self_debias]", "debias.methods.prefer=[dpo]"]
+# One method per debiasing family (the e2e tests' choice).
+ONE_PER_FAMILY = ["methods=[base,contrastive,cda_gender,inlp_gender,self_debias,dpo]",
+                  "debias.methods.train=[cda_gender]", "debias.methods.project=[inlp_gender]",
+                  "debias.methods.decode=[self_debias]", "debias.methods.prefer=[dpo]"]
+GRIDS = {
+    # CI's budget: one Hub model (the 7B entry: Llama tokenizer, LoRA, fp16 -> fp32), one method per family
+    "reduced": ["models=[llama2_7b]"] + ONE_PER_FAMILY,
+    "models": ONE_PER_FAMILY,  # the three Hub models of settings.PAPER, one method per family
+    "full": [],  # the three models x every method of params.yaml
+}
 
 
-def overrides(full: bool, cpu: bool) -> list[str]:
-    return PAPER + (CPU_PRECISION if cpu else []) + HANDFUL + ([] if full else REDUCED)
+def overrides(grid: str, cpu: bool) -> list[str]:
+    return PAPER + (CPU_PRECISION if cpu else []) + HANDFUL + GRIDS[grid]
 
 
 def env_for(cache: Path, workdir: Path) -> dict:
@@ -77,7 +82,7 @@ def _step(cmd: list[str], cwd: Path, env: dict) -> None:
         raise AlignmentTaxError(f"rehearsal: `{' '.join(cmd)}` exited {proc.returncode} in {cwd}")
 
 
-def run(cache: Path, workdir: Path, full: bool = False, cpu: bool = True) -> None:
+def run(cache: Path, workdir: Path, grid: str = "reduced", cpu: bool = True) -> None:
     if not (cache / "models--gpt2-large").is_dir():
         raise AlignmentTaxError(f"{cache}: not a rehearsal cache (python -m alignment_tax.rehearsal build {cache})")
     if workdir.exists() and any(workdir.iterdir()):
@@ -85,7 +90,7 @@ def run(cache: Path, workdir: Path, full: bool = False, cpu: bool = True) -> Non
     workdir.mkdir(parents=True, exist_ok=True)
     copy_checkout(workdir)
     env = env_for(cache, workdir)
-    sets = overrides(full, cpu)
+    sets = overrides(grid, cpu)
     (workdir / "hub.lock.json").unlink(missing_ok=True)  # pin from the cache, as on a cluster
     params = ["--params", "params.yaml"]
     # pin/manifest read params.yaml: apply the overrides the way `dvc exp run -S` will, then pin
