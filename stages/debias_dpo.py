@@ -17,6 +17,7 @@ from alignment_tax.debias.config import PREFER
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, read_jsonl, write_json
 from alignment_tax.lm.generate import context_limit
+from alignment_tax.models import lora
 from alignment_tax.models.loader import load_for, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss,
                                            train_with_resume, training_arguments)
@@ -37,13 +38,15 @@ def main() -> None:
     params = load_params()
     begin(params)
     entry, cfg = zoo_entry(params, a.model), params.debias.dpo
-    if entry.lora.enabled:  # never a silent full fine-tune where LoRA was asked for
-        raise AlignmentTaxError(f"params.yaml: model_zoo.{a.model}.lora.enabled: debias_dpo does full "
-                                "fine-tuning (LoRA is wired into train_contrastive only); set it false "
-                                "or drop this method from debias.methods")
     start = time.time()
-    model, tok = load_for(params, a.model, "base", precision="fp32")
-    ref_model, _ = load_for(params, a.model, "base", precision="fp32")
+    if entry.lora.enabled:
+        # LoRA (the 7B entry on one GPU): adapters on the frozen base; trl's reference is then that same base
+        # with the adapters switched off (ref_model=None), so no second 7B copy is loaded
+        model, tok = load_for(params, a.model, "base", precision=lora.frozen_precision(entry))
+        model, ref_model = lora.apply_lora(model, entry.lora), None
+    else:
+        model, tok = load_for(params, a.model, "base", precision="fp32")
+        ref_model, _ = load_for(params, a.model, "base", precision="fp32")
     context = context_limit(model, entry.max_length)
     pairs, counts = dpo.preference_pairs([r for _, r in read_jsonl(DATA)], tok, cfg.pairs_per_row,
                                          context - cfg.max_completion_tokens - 1, cfg.max_completion_tokens)
@@ -61,9 +64,9 @@ def main() -> None:
     if not trainer.is_world_process_zero():  # under torchrun / accelerate launch, rank 0 writes the outputs
         return
     with atomic_dir(model_dir(a.model, a.method)) as tmp:
-        artifact.save_trained(trainer.model, tok, tmp)
+        artifact.save_trained(lora.merged(trainer.model), tok, tmp)
         artifact.write_info(tmp, {"method": a.method, "base": a.model, "attribute": None, "reference": "base",
-                                  **run, "lr": entry.lr})
+                                  **run, "lr": entry.lr, "lora": entry.lora.enabled})
     log = [e for e in trainer.state.log_history if "loss" in e]
     write_loss_curve(Path("plots/train/dpo") / f"{a.model}.csv", log)
     last = log[-1] if log else {}

@@ -15,6 +15,7 @@ from alignment_tax.debias import artifact, cda, corpus, lm_training
 from alignment_tax.debias.config import TRAIN
 from alignment_tax.errors import AlignmentTaxError, stage_main
 from alignment_tax.io import atomic_dir, write_json
+from alignment_tax.models import lora
 from alignment_tax.models.loader import load_for, model_dir
 from alignment_tax.models.training import (checkpoint_dir, clear_checkpoints, fingerprint, last_logged_loss)
 from alignment_tax.pipeline.stage import begin
@@ -31,13 +32,11 @@ def main() -> None:
     params = load_params()
     begin(params)
     entry, d = zoo_entry(params, a.model), params.debias
-    if entry.lora.enabled:  # never a silent full fine-tune where LoRA was asked for
-        raise AlignmentTaxError(f"params.yaml: model_zoo.{a.model}.lora.enabled: debias_train does full "
-                                "fine-tuning (LoRA is wired into train_contrastive only); set it false "
-                                "or drop this method from debias.methods")
     start = time.time()
     docs = corpus.documents(d.corpus, params.seed)
-    model, tok = load_for(params, a.model, "base", precision="fp32")
+    # LoRA (the 7B entry on one GPU): adapters on the frozen base, as in train_contrastive, merged on save
+    model, tok = load_for(params, a.model, "base",
+                          precision=lora.frozen_precision(entry) if entry.lora.enabled else "fp32")
     if a.method == "dropout":
         # an architecture's own dropout keys (Llama has attention_dropout only) override debias.dropout
         rates = entry.dropout if entry.dropout is not None else d.dropout
@@ -48,6 +47,8 @@ def main() -> None:
         attribute = a.method.removeprefix("cda_")
         hyper = OmegaConf.to_container(d[a.method])
         docs, counts = cda.augment(docs, cda.load_wordlist(attribute), params.seed, **hyper)
+    if entry.lora.enabled:
+        model = lora.apply_lora(model, entry.lora)
     blocks = lm_training.training_blocks(tok, docs, d.lm_training.block_size)
     run = {"method": a.method, "seed": params.seed, "hyper": hyper, "lm_training": OmegaConf.to_container(d.lm_training),
            "corpus": OmegaConf.to_container(d.corpus), "entry": OmegaConf.to_container(entry)}
@@ -59,9 +60,9 @@ def main() -> None:
     if not trainer.is_world_process_zero():  # under torchrun / accelerate launch, rank 0 writes the outputs
         return
     info = {"method": a.method, "base": a.model, "attribute": attribute, "seed": params.seed, **hyper,
-            "lm_training": run["lm_training"], "corpus": d.corpus.source}
+            "lm_training": run["lm_training"], "corpus": d.corpus.source, "lora": entry.lora.enabled}
     with atomic_dir(model_dir(a.model, a.method)) as tmp:
-        artifact.save_trained(trainer.model, tok, tmp)
+        artifact.save_trained(lora.merged(trainer.model), tok, tmp)
         artifact.write_info(tmp, info)
     write_json(Path("metrics/debias") / a.model / f"{a.method}.json", {
         "model": a.model, "method": a.method, "attribute": attribute, "seed": params.seed, **counts,

@@ -43,11 +43,20 @@ def test_newline_tokens(lm):
     assert tok("a\nb", add_special_tokens=False)["input_ids"][1] in ids
 
 
-def test_unloadable_hub_id_is_one_line_naming_the_key():
+def test_unloadable_hub_id_is_one_line_naming_the_key(tmp_path, monkeypatch):
+    from alignment_tax.hub.pins import LOCK_ENV, write_lock
+
+    with pytest.raises(AlignmentTaxError, match=r"^params\.yaml: augment\.toxic\.model: .*no pinned commit for model "
+                                                r"'no-such-org/no-such-model' \(run: python -m alignment_tax\.hub pin"):
+        load_causal("no-such-org/no-such-model", "augment.toxic.model")
+    write_lock({"models": {"no-such-org/no-such-model": {"revision": "main", "commit": "c" * 40}}, "datasets": {}},
+               tmp_path / "lock.json")
+    monkeypatch.setenv(LOCK_ENV, str(tmp_path / "lock.json"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     with pytest.raises(AlignmentTaxError) as err:
         load_causal("no-such-org/no-such-model", "augment.toxic.model")
     msg = str(err.value)
-    assert msg.startswith("params.yaml: augment.toxic.model: cannot load 'no-such-org/no-such-model'")
+    assert msg.startswith("params.yaml: augment.toxic.model: cannot load the tokenizer of 'no-such-org/no-such-model'")
     assert "\n" not in msg
     with pytest.raises(AlignmentTaxError, match="augment.mask_regen.fill_model"):
         load_masked_lm("no-such-org/no-such-model", "augment.mask_regen.fill_model")

@@ -88,11 +88,38 @@ def test_missing_mirror_dir(tmp_path):
                  r"data\.source: mirror directory not found: .*nowhere")
 
 
-@pytest.mark.parametrize("name", ["tldr", "truthfulqa", "realtoxicityprompts", "mmlu_pro"])
+HUB_NAMES = ["tldr", "truthfulqa", "realtoxicityprompts", "mmlu_pro", "comments"]
+
+
+def pin_every_dataset(tmp_path, monkeypatch) -> None:
+    """A hub.lock.json (ALIGNMENT_TAX_HUB_LOCK) that pins every dataset of data.source: hub to a made-up commit."""
+    from alignment_tax.hub.manifest import data_datasets
+    from alignment_tax.hub.pins import LOCK_ENV, write_lock
+
+    lock = tmp_path / "hub.lock.json"
+    write_lock({"models": {}, "datasets": {h: {"revision": "main", "commit": "0" * 40} for h, _, _ in data_datasets()}},
+               lock)
+    monkeypatch.setenv(LOCK_ENV, str(lock))
+
+
+@pytest.mark.parametrize("name", HUB_NAMES)
+def test_hub_unpinned_names_the_pin_command(tmp_path, name, monkeypatch):
+    from alignment_tax.hub.pins import LOCK_ENV
+
+    monkeypatch.setenv(LOCK_ENV, str(tmp_path / "no-lock.json"))
+    expect_error(tmp_path, name, data_cfg("hub"),
+                 r"no-lock\.json: no pinned commit for dataset '\S+' \(run: python -m alignment_tax\.hub pin\)")
+
+
+@pytest.mark.parametrize("name", HUB_NAMES)
 def test_hub_unreachable_is_one_line(tmp_path, name, monkeypatch):
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")  # instant failure instead of ~25 s of retries
-    msg = expect_error(tmp_path, name, data_cfg("hub"), r"cannot reach the Hugging Face Hub for \S+")
-    assert "data.source" in msg
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # instant failure instead of ~25 s of retries
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    pin_every_dataset(tmp_path, monkeypatch)
+    msg = expect_error(tmp_path, name, data_cfg("hub"),
+                       r"cannot load dataset '\S+' at 000000000000 from the Hugging Face Hub or its local cache "
+                       r"\(LocalEntryNotFoundError")
+    assert "alignment_tax.hub download" in msg and "data.source" in msg
 
 
 def test_hub_probe_fails_fast_when_online_mode_cannot_connect(tmp_path, monkeypatch):
@@ -107,14 +134,11 @@ def test_hub_probe_fails_fast_when_online_mode_cannot_connect(tmp_path, monkeypa
     monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(huggingface_hub.HfApi, "dataset_info", no_network)
+    pin_every_dataset(tmp_path, monkeypatch)
     source._probe.cache_clear()
     expect_error(tmp_path, "mmlu_pro", data_cfg("hub"),
                  r"cannot reach the Hugging Face Hub for TIGER-Lab/MMLU-Pro \(ConnectionError\); set data\.source")
     source._probe.cache_clear()
-
-
-def test_comments_have_no_hub_copy(tmp_path):
-    expect_error(tmp_path, "comments", data_cfg("hub"), r"no copy .* held-out set .*data\.source")
 
 
 def test_unknown_dataset(tmp_path):

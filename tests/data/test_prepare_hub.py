@@ -62,3 +62,50 @@ def test_same_record_format_on_the_hub(tmp_path, monkeypatch, name, module, tabl
     _fake(monkeypatch, module, tables)
     m, _ = run_prepare(tmp_path, name, data_cfg("hub"))
     assert m["source"] == "hub" and m["kept"] == n
+
+
+def _fake_by_id(monkeypatch, module, tables):
+    """Patch module.hub_rows to serve tables[(hub_id, split)]."""
+    def hub_rows(hub_id, split, config=None):
+        return ((f"{hub_id}[{split}] row {i}", dict(r)) for i, r in enumerate(tables[(hub_id, split)]))
+    monkeypatch.setattr(module, "hub_rows", hub_rows)
+
+
+def _davidson(cls, tweet):
+    return {"count": 3, "hate_speech_count": int(cls == 0) * 3, "offensive_language_count": int(cls == 1) * 3,
+            "neither_count": int(cls == 2) * 3, "class": cls, "tweet": tweet}
+
+
+def _civil(tox, text):
+    return {"text": text, "toxicity": tox, "severe_toxicity": 0.0, "obscene": 0.0, "threat": 0.0, "insult": 0.0,
+            "identity_attack": 0.0, "sexual_explicit": 0.0}
+
+
+def test_comments_hub_mapping_heldout_and_dedupe(tmp_path, monkeypatch):
+    from alignment_tax.data import comments
+
+    _fake_by_id(monkeypatch, comments, {
+        ("tdavidson/hate_speech_offensive", "train"): [_davidson(0, "hate tweet"), _davidson(1, "rude tweet"),
+                                                        _davidson(2, "kind tweet"), _davidson(2, "Held OUT text")],
+        ("google/civil_comments", "validation"): [_civil(0.8, "toxic comment"), _civil(0.5, "borderline one"),
+                                                  _civil(0.2, "mild comment"), _civil(0.0, "kind tweet")],
+        ("google/civil_comments", "test"): [_civil(0.9, "held out text"), _civil(0.1, "fine text")]})
+    m, f = run_prepare(tmp_path, "comments", data_cfg("hub"))
+    train = {r["text"]: (r["toxic"], r["source"]) for r in f["train.jsonl"]}
+    assert train == {"hate tweet": (1, "davidson"), "rude tweet": (1, "davidson"), "kind tweet": (0, "davidson"),
+                     "toxic comment": (1, "civil_comments_validation"),
+                     "borderline one": (1, "civil_comments_validation"),  # >= 0.5: Jigsaw's convention
+                     "mild comment": (0, "civil_comments_validation")}
+    assert [(r["text"], r["toxic"]) for r in f["heldout.jsonl"]] == [("held out text", 1), ("fine text", 0)]
+    assert m["source"] == "hub" and m["read"] == 10
+    assert m["dropped"]["in_heldout"] == 1 and m["dropped"]["duplicate_text"] == 1
+
+
+def test_comments_hub_bad_toxicity_names_the_row(tmp_path, monkeypatch):
+    from alignment_tax.data import comments
+
+    _fake_by_id(monkeypatch, comments, {("tdavidson/hate_speech_offensive", "train"): [],
+                                        ("google/civil_comments", "validation"): [],
+                                        ("google/civil_comments", "test"): [_civil(0.1, "ok"), _civil(1.5, "bad")]})
+    expect_error(tmp_path, "comments", data_cfg("hub"),
+                 r"google/civil_comments\[test\] row 1: field 'toxicity' must be a number in \[0, 1\]")

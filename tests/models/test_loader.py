@@ -54,12 +54,23 @@ def test_hub_pointer_offline_fails_fast_with_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     d = tmp_path / "gpt2_large"
     d.mkdir()
-    (d / "source.json").write_text(json.dumps({"hf_id": "gpt2-large", "revision": "main", "commit": None}))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    (d / "source.json").write_text(json.dumps({"hf_id": "gpt2-large", "revision": "main", "commit": "a" * 40}))
     start = time.time()
     with pytest.raises(AlignmentTaxError) as err:
         load_causal_lm(d)
-    assert "cannot load 'gpt2-large' from the Hugging Face Hub" in str(err.value)
+    assert "cannot load the tokenizer of 'gpt2-large' at aaaaaaaaaaaa from the Hugging Face Hub" in str(err.value)
+    assert "alignment_tax.hub download" in str(err.value)
     assert "\n" not in str(err.value) and time.time() - start < 20
+
+
+def test_hub_pointer_without_commit_is_refused(tmp_path):
+    """A pointer written before hub.lock.json existed (commit null) would load whatever main is today."""
+    d = tmp_path / "gpt2_large"
+    d.mkdir()
+    (d / "source.json").write_text(json.dumps({"hf_id": "gpt2-large", "revision": "main", "commit": None}))
+    with pytest.raises(AlignmentTaxError, match=r"source\.json: no 'commit' .*alignment_tax\.hub pin"):
+        load_causal_lm(d)
 
 
 def test_tiny_corpus_and_perplexity():

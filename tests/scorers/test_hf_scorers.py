@@ -19,18 +19,35 @@ def offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
-@pytest.mark.parametrize("make, hf_id, hint", [
+@pytest.mark.parametrize("make, hf_id, hint", [  # pinned, but not in the cache
     (HFToxicity, "unitary/toxic-bert", "scorers.toxicity.name=offline_best"),
     (NLIFaithfulness, "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli", "scorers.faithfulness.name=entity_support"),
 ])
-def test_offline_load_is_one_line_error(make, hf_id, hint):
+def test_offline_load_is_one_line_error(make, hf_id, hint, tmp_path, monkeypatch):
+    from alignment_tax.hub.pins import LOCK_ENV, write_lock
+
+    write_lock({"models": {hf_id: {"revision": "main", "commit": "b" * 40}}, "datasets": {}}, tmp_path / "lock.json")
+    monkeypatch.setenv(LOCK_ENV, str(tmp_path / "lock.json"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     t = time.time()
     with pytest.raises(AlignmentTaxError) as exc:
         make(hf_id)
     msg = str(exc.value)
-    assert "\n" not in msg and msg.startswith(f"cannot load {hf_id} from the Hugging Face Hub (offline?)")
+    assert "\n" not in msg and msg.startswith(f"cannot load the tokenizer of '{hf_id}' at bbbbbbbbbbbb from the "
+                                               "Hugging Face Hub or its local cache")
     assert hint in msg
     assert time.time() - t < 30
+
+
+@pytest.mark.parametrize("make, hf_id", [(HFToxicity, "unitary/toxic-bert"),
+                                         (NLIFaithfulness, "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli")])
+def test_unpinned_model_names_the_pin_command(make, hf_id, tmp_path, monkeypatch):
+    from alignment_tax.hub.pins import LOCK_ENV
+
+    monkeypatch.setenv(LOCK_ENV, str(tmp_path / "absent.json"))
+    with pytest.raises(AlignmentTaxError, match=rf"no pinned commit for model '{hf_id}' "
+                                                r"\(run: python -m alignment_tax\.hub pin\)"):
+        make(hf_id)
 
 
 def tiny_classifier(path, id2label: dict) -> str:

@@ -2,7 +2,8 @@
 
 A model spec is `tiny` (the pipeline's LM, models/base/tiny: the offline
 default, a DVC dependency of the stages that use it) or a Hugging Face Hub id
-(the paper path, `from_pretrained`, safetensors only, no remote code). A spec
+(the paper path: alignment_tax.hub, at the commit pinned in hub.lock.json,
+safetensors only, no remote code). A spec
 that cannot be loaded is a one-line error; nothing falls back to another model.
 
 Batches follow evaluate/generate.py: prompts sorted by length, causal prompts
@@ -15,6 +16,7 @@ from typing import Iterator, Sequence
 import torch
 from tqdm.auto import tqdm
 
+from alignment_tax import hub
 from alignment_tax.augment.common import length_sorted_batches
 from alignment_tax.augment.config import TINY
 from alignment_tax.errors import AlignmentTaxError
@@ -25,17 +27,10 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _from_hub(auto_cls, hf_id: str, key: str):
-    from transformers import AutoTokenizer
-
-    try:
-        tok = AutoTokenizer.from_pretrained(hf_id)
-        model = auto_cls.from_pretrained(hf_id, use_safetensors=True)
-    except Exception as exc:  # OSError offline, missing safetensors, unknown architecture
-        cause = (str(exc).splitlines() or [""])[0][:160]
-        raise AlignmentTaxError(f"params.yaml: {key}: cannot load '{hf_id}' from the Hugging Face Hub "
-                                f"({type(exc).__name__}: {cause}); offline, use the stand-in "
-                                "(see README, Contrastive data augmentation)") from None
+def _from_hub(load, hf_id: str, key: str):
+    """(model on device, tokenizer) by one of alignment_tax.hub's loaders, at the pinned commit."""
+    model, tok = load(hf_id, role=key, hint="cache it with `python -m alignment_tax.hub download`, "
+                                            "or offline use the stand-in (see README, Contrastive data augmentation)")
     return model.to(device()).eval(), tok
 
 
@@ -47,24 +42,18 @@ def load_causal(spec: str, key: str):
         model, tok = load_causal_lm(model_dir(TINY, "base"))
         model.to(device()).eval()
     else:
-        from transformers import AutoModelForCausalLM
-
-        model, tok = _from_hub(AutoModelForCausalLM, spec, key)
+        model, tok = _from_hub(hub.causal_lm, spec, key)
     if tok.pad_token is None:  # GPT-2 family: pad with EOS, hidden by the attention mask
         tok.pad_token = tok.eos_token
     return model, tok
 
 
 def load_seq2seq(hf_id: str, key: str):
-    from transformers import AutoModelForSeq2SeqLM
-
-    return _from_hub(AutoModelForSeq2SeqLM, hf_id, key)
+    return _from_hub(hub.seq2seq_lm, hf_id, key)
 
 
 def load_masked_lm(hf_id: str, key: str):
-    from transformers import AutoModelForMaskedLM
-
-    model, tok = _from_hub(AutoModelForMaskedLM, hf_id, key)
+    model, tok = _from_hub(hub.masked_lm, hf_id, key)
     if tok.mask_token is None:
         raise AlignmentTaxError(f"params.yaml: {key}: '{hf_id}' has no mask token (not a masked LM)")
     return model, tok

@@ -1,6 +1,7 @@
 """Where raw data comes from: the Hugging Face Hub or a local mirror directory.
 
-`data.source` is either "hub" (the paper path: `datasets.load_dataset`) or a
+`data.source` is either "hub" (the paper path: `datasets.load_dataset` of the commit
+pinned in hub.lock.json, through alignment_tax.hub) or a
 directory laid out like the shared data mirror, relative to the repository
 root. Both paths end in the same iterator of (where, record) pairs, where
 `where` names the file and line (or hub id, split and row) so every validation
@@ -79,27 +80,18 @@ def _probe(hub_id: str) -> None:
 
 
 def load_hub(hub_id: str, split: str, config: Optional[str] = None):
-    """`datasets.load_dataset`, with an unreachable Hub turned into one line.
+    """One split of a Hub dataset at its pinned commit (alignment_tax.hub), errors as one line.
 
     Imported lazily: `datasets` costs ~1 s to import and the mirror path never
-    needs it. In offline mode (HF_DATASETS_OFFLINE=1) only the local cache is
+    needs it. In offline mode (HF_HUB_OFFLINE=1) only the local cache is
     tried, so there is no probe.
     """
+    from alignment_tax import hub  # noqa: PLC0415
+
+    hub.commit_for("datasets", hub_id)  # an unpinned id fails before any network use
     if not _offline():
         _probe(hub_id)
-    import datasets  # noqa: PLC0415
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
-
-    name = f"{hub_id}" + (f" ({config})" if config else "")
-    try:
-        return datasets.load_dataset(hub_id, config, split=split)
-    except (ConnectionError, TimeoutError, OfflineModeIsEnabled, LocalEntryNotFoundError) as exc:
-        raise AlignmentTaxError(
-            f"cannot reach the Hugging Face Hub for {name} ({type(exc).__name__}); {MIRROR_HINT}") from None
-    except (FileNotFoundError, HfHubHTTPError, ValueError) as exc:
-        # Not found, gated, or a split/config that does not exist.
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise AlignmentTaxError(f"cannot load {name} split '{split}' from the Hugging Face Hub: {first}") from None
+    return hub.dataset(hub_id, config, split, hint=f"cache it with `python -m alignment_tax.hub download` on a connected machine, or {MIRROR_HINT}")
 
 
 def hub_rows(hub_id: str, split: str, config: Optional[str] = None) -> Iterator[tuple[str, dict]]:

@@ -22,15 +22,16 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def hub_documents(cfg) -> list[str]:
-    from datasets import load_dataset
+    """The first hub_docs articles of the pinned commit (alignment_tax.hub), streamed from its snapshot."""
+    from alignment_tax import hub
 
+    stream = hub.dataset(cfg.hub_id, cfg.hub_config, "train", streaming=True,
+                         hint="debias.corpus: cache it with `python -m alignment_tax.hub download`, "
+                              "or offline use debias.corpus.source: local")
     try:
-        stream = load_dataset(cfg.hub_id, cfg.hub_config, split="train", streaming=True)
         docs = [row["text"] for _, row in zip(range(cfg.hub_docs), stream)]
-    except Exception as exc:  # datasets raises many types for an unreachable Hub
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise AlignmentTaxError(f"debias.corpus: cannot stream '{cfg.hub_id}' ({first}); "
-                                "offline, use debias.corpus.source: local") from None
+    except KeyError:
+        raise AlignmentTaxError(f"debias.corpus: '{cfg.hub_id}' ({cfg.hub_config}) has no 'text' column") from None
     return docs
 
 

@@ -51,17 +51,12 @@ def load_judge(cfg, which: str = "truth"):
     hf_id, cue = (cfg.judge_hf_id, cfg.judge_cue) if which == "truth" else (cfg.info_judge_hf_id, cfg.info_judge_cue)
     if hf_id is None:
         return None
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from alignment_tax.models.loader import _hub_error
+    from alignment_tax import hub
 
     cuda = torch.cuda.is_available()
-    try:
-        tok = AutoTokenizer.from_pretrained(hf_id)
-        model = AutoModelForCausalLM.from_pretrained(
-            hf_id, dtype=torch.float16 if cuda else torch.float32, use_safetensors=True)
-    except OSError as exc:
-        raise _hub_error(hf_id, exc) from None
+    model, tok = hub.causal_lm(
+        hf_id, dtype=torch.float16 if cuda else torch.float32,
+        hint="cache it with `python -m alignment_tax.hub download`, or offline use benchmarks.truthfulqa.judge: none")
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return LMJudge(model.cuda() if cuda else model, tok, cue, name=hf_id)

@@ -2,8 +2,8 @@
 
 Every stage finds a model at `models/<method>/<slug>/`. That directory is either
 a full `save_pretrained` checkpoint (the tiny LM, every trained method) or, for
-a Hub model's base, a `source.json` pointing at the Hub id and the commit it was
-resolved to. So `tiny` and `gpt2-large` go through exactly the same code, and an
+a Hub model's base, a `source.json` pointing at the Hub id and the commit pinned
+for it in hub.lock.json (loaded by alignment_tax.hub, the project's one Hub loader). So `tiny` and `gpt2-large` go through exactly the same code, and an
 evaluation cannot run without the artifact of the method it claims to evaluate
 (bias-bench issue #18: a silent fallback to the base model).
 """
@@ -14,6 +14,7 @@ from typing import Optional
 
 import torch
 
+from alignment_tax import hub
 from alignment_tax.errors import AlignmentTaxError
 from alignment_tax.io import read_json
 
@@ -29,12 +30,8 @@ def model_dir(slug: str, method: str) -> Path:
     return MODELS_DIR / method / slug
 
 
-def _hub_error(ident: str, exc: Exception) -> AlignmentTaxError:
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return AlignmentTaxError(
-        f"cannot load '{ident}' from the Hugging Face Hub ({first}); "
-        "offline, use a zoo entry built by the pipeline (models: [tiny])"
-    )
+HUB_HINT = ("cache it with `python -m alignment_tax.hub download` (docs/paper_scale.md), or offline use a zoo "
+            "entry built by the pipeline (models: [tiny])")
 
 
 def resolve_source(directory: Path) -> tuple[str, Optional[str]]:
@@ -47,7 +44,10 @@ def resolve_source(directory: Path) -> tuple[str, Optional[str]]:
         spec = read_json(pointer)
         if "hf_id" not in spec:
             raise AlignmentTaxError(f"{pointer}: missing key 'hf_id'")
-        return spec["hf_id"], spec.get("commit") or spec.get("revision")
+        if not spec.get("commit"):
+            raise AlignmentTaxError(f"{pointer}: no 'commit' (rerun the base stage after "
+                                    "`python -m alignment_tax.hub pin`)")
+        return spec["hf_id"], spec["commit"]
     if not (directory / "config.json").is_file():
         raise AlignmentTaxError(f"{directory}: no config.json (not a save_pretrained directory)")
     if not any(directory.glob("*.safetensors")):
@@ -63,16 +63,16 @@ def load_tokenizer(directory: Path, trust_remote_code: bool = False):
     from transformers import AutoTokenizer
 
     ident, revision = resolve_source(directory)
-    local = Path(ident).is_dir()
-    if local and not (Path(ident) / TOKENIZER_FILE).is_file():
-        # without it transformers falls back to an empty tokenizer of the config's type, silently
-        raise AlignmentTaxError(f"{ident}: no {TOKENIZER_FILE} (the tokenizer was not saved with the model)")
-    try:
-        tok = AutoTokenizer.from_pretrained(ident, revision=revision, trust_remote_code=trust_remote_code)
-    except (OSError, ValueError) as exc:  # ValueError: malformed tokenizer files (JSONDecodeError, ...)
-        if local:
+    if revision is not None:
+        tok = hub.tokenizer(ident, revision=revision, trust_remote_code=trust_remote_code, hint=HUB_HINT)
+    else:
+        if not (Path(ident) / TOKENIZER_FILE).is_file():
+            # without it transformers falls back to an empty tokenizer of the config's type, silently
+            raise AlignmentTaxError(f"{ident}: no {TOKENIZER_FILE} (the tokenizer was not saved with the model)")
+        try:
+            tok = AutoTokenizer.from_pretrained(ident, trust_remote_code=trust_remote_code)
+        except (OSError, ValueError) as exc:  # ValueError: malformed tokenizer files (JSONDecodeError, ...)
             raise AlignmentTaxError(f"{ident}: cannot load tokenizer ({_first_line(exc)})") from None
-        raise _hub_error(ident, exc) from None
     if tok.pad_token is None:  # GPT-2 family: pad with EOS, masked by attention_mask
         tok.pad_token = tok.eos_token
     return tok
@@ -86,18 +86,16 @@ def load_causal_lm(directory: Path, precision: str = "fp32", trust_remote_code: 
     from safetensors import SafetensorError
 
     tok = load_tokenizer(directory, trust_remote_code)
-    try:
-        model = AutoModelForCausalLM.from_pretrained(
-            ident, revision=revision, dtype=DTYPES[precision],
-            use_safetensors=True, trust_remote_code=trust_remote_code,
-        )
-    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
-        # local: a truncated or corrupt weights file, weights whose shapes disagree with config.json
-        if Path(ident).is_dir():
+    if revision is not None:
+        model = hub.pretrained(AutoModelForCausalLM, ident, revision=revision, dtype=DTYPES[precision],
+                               trust_remote_code=trust_remote_code, hint=HUB_HINT)
+    else:
+        try:
+            model = AutoModelForCausalLM.from_pretrained(ident, dtype=DTYPES[precision], use_safetensors=True,
+                                                         trust_remote_code=trust_remote_code)
+        except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
+            # a truncated or corrupt weights file, weights whose shapes disagree with config.json
             raise AlignmentTaxError(f"{ident}: cannot load model ({_first_line(exc)})") from None
-        if isinstance(exc, OSError):
-            raise _hub_error(ident, exc) from None
-        raise
     check_tokenizer_matches(directory, tok, model)
     return model, tok
 

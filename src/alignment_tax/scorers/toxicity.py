@@ -183,20 +183,16 @@ def hf_max_length(tokenizer, model, cap: int) -> int:
 def load_hf_classifier(hf_id: str, hint: str, max_length: int, device: str | None):
     """(tokenizer, model on device in eval mode, {label name: index}, usable max length, device).
 
-    Safetensors weights only, no trust_remote_code. Any load failure (offline Hub, missing files) becomes
-    one line that says which offline scorer to use instead (`hint`).
+    Through alignment_tax.hub: the commit pinned in hub.lock.json, safetensors weights only, no
+    trust_remote_code. Any load failure (offline Hub, missing files) becomes one line that says which
+    offline scorer to use instead (`hint`).
     """
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(hf_id)
-        model = AutoModelForSequenceClassification.from_pretrained(hf_id, use_safetensors=True)
-    except Exception as exc:  # OSError offline, httpx/requests errors, missing tokenizer deps
-        cause = (str(exc).splitlines() or [""])[0][:160]
-        raise AlignmentTaxError(
-            f"cannot load {hf_id} from the Hugging Face Hub (offline?); use {hint} ({type(exc).__name__}: {cause})"
-        ) from None
+    from alignment_tax import hub
+
+    model, tokenizer = hub.sequence_classifier(
+        hf_id, hint=f"cache it with `python -m alignment_tax.hub download`, or offline use {hint}")
     labels = {str(v).lower(): int(k) for k, v in model.config.id2label.items()}
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).eval()
