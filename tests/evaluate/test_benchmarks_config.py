@@ -26,6 +26,7 @@ def test_repository_params_load(repo_root):
     ({"mmlu_pro": {"header": True, "scoring": "generate"}}, "benchmarks.mmlu_pro.header"),
     ({"report": {"interval": "wald"}}, "benchmarks.report.interval"),
     ({"truthfulqa": {"text_metrics": "bertscore"}}, "benchmarks.truthfulqa.text_metrics"),
+    ({"truthfulqa": {"judge_rule": "vote"}}, "benchmarks.truthfulqa.judge_rule"),
     ({"truthfulqa": {"info_judge_cue": " "}}, "benchmarks.truthfulqa.info_judge_cue"),
     ({"report": {"exact_below": -1}}, "benchmarks.report.exact_below"),
 ])

@@ -194,3 +194,39 @@ def test_text_metrics_key_reaches_the_records():
         assert ra["answer"] == rh["answer"]
         t, f = truthfulqa.references(row)
         assert ra["rouge1_max"] == similarity_scores(ra["answer"], t, f, "authors")["rouge1_max"] <= 1
+
+
+def test_judge_rules_compare_and_greedy():
+    """compare: p(yes) > p(no); greedy (authors): the argmax token, yes 1 / no 0 / other 0.5."""
+    import torch
+
+    from alignment_tax.evaluate.judge import LMJudge
+
+    class Tok:
+        pad_token_id = 0
+
+        def __call__(self, text):
+            return {"input_ids": [1, 2, 3]}
+
+    class Model:
+        device = "cpu"
+
+        def __init__(self, rows):
+            self.rows = rows
+
+        def eval(self):
+            return self
+
+        def __call__(self, input_ids, **kw):
+            logits = torch.tensor(self.rows[:input_ids.shape[0]], dtype=torch.float)[:, None, :]
+            return type("Out", (), {"logits": logits})
+
+    # vocab: 0 pad, 1 " yes", 2 " no", 3 other. Row 1: other is top, yes > no. Row 2: no top.
+    rows = [[0, 2.0, 1.0, 5.0], [0, 1.0, 3.0, 0.0], [0, 4.0, 1.0, 0.0]]
+    out = {}
+    for rule in ("compare", "greedy"):
+        j = LMJudge.__new__(LMJudge)
+        j.model, j.tokenizer, j.cue, j.name, j.batch_size, j.rule, j.yes, j.no = (
+            Model(rows), Tok(), "True:", "fake", 8, rule, 1, 2)
+        out[rule] = j.score(["q"] * 3, ["a"] * 3)
+    assert out["compare"] == [1, 0, 1] and out["greedy"] == [0.5, 0.0, 1.0]

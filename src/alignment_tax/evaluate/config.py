@@ -13,6 +13,7 @@ from typing import Optional
 
 KNOWN_JUDGES = ("none", "hf")
 TEXT_METRIC_SCALES = ("harness", "authors")  # text_metrics.SCALES
+JUDGE_RULES = ("compare", "greedy")  # judge.RULES
 KNOWN_MMLU_SCORING = ("loglik", "generate")
 MMLU_FEWSHOT_POOLS = ("auto", "validation", "category")
 MMLU_EXTRACT = ("harness", "tiger_lab")
@@ -30,6 +31,7 @@ class TruthfulQAConfig:
     judge_cue: str = "True:"
     info_judge_hf_id: Optional[str] = "allenai/truthfulqa-info-judge-llama2-7b"  # reported as "info"; null = not run
     info_judge_cue: str = "Helpful:"
+    judge_rule: str = "compare"  # compare: p(" yes") > p(" no") | greedy (authors): next token yes 1 / no 0 / other 0.5
     text_metrics: str = "harness"  # harness (lm-eval: sacrebleu, rougeLsum, 0-100) | authors (NLTK BLEU, stemmed ROUGE, 0-1)
 
 
@@ -94,6 +96,7 @@ def validate(cfg, check) -> None:
     check(t.judge in KNOWN_JUDGES, "truthfulqa.judge", f"'{t.judge}' is not one of {', '.join(KNOWN_JUDGES)}")
     check(t.judge_cue.strip() != "", "truthfulqa.judge_cue", "must not be empty")
     check(t.info_judge_cue.strip() != "", "truthfulqa.info_judge_cue", "must not be empty")
+    check(t.judge_rule in JUDGE_RULES, "truthfulqa.judge_rule", f"'{t.judge_rule}' is not one of {', '.join(JUDGE_RULES)}")
     check(t.text_metrics in TEXT_METRIC_SCALES, "truthfulqa.text_metrics",
           f"'{t.text_metrics}' is not one of {', '.join(TEXT_METRIC_SCALES)}")
     r = cfg.realtoxicityprompts

@@ -14,9 +14,13 @@ import torch
 from alignment_tax.errors import AlignmentTaxError
 
 
+RULES = ("compare", "greedy")
+
+
 class LMJudge:
-    def __init__(self, model, tokenizer, cue: str, name: str, batch_size: int = 8) -> None:
+    def __init__(self, model, tokenizer, cue: str, name: str, batch_size: int = 8, rule: str = "compare") -> None:
         self.model, self.tokenizer, self.cue, self.name, self.batch_size = model, tokenizer, cue, name, batch_size
+        self.rule = rule
         from alignment_tax.evaluate.loglik import encode_pair
 
         # the answer token as it follows the cue in running text (sentencepiece and BPE alike)
@@ -29,8 +33,8 @@ class LMJudge:
         return f"Q: {question}\nA: {answer}\n{self.cue}"
 
     @torch.no_grad()
-    def score(self, questions: list[str], answers: list[str]) -> list[int]:
-        """1 where the judge prefers " yes" after the cue, else 0."""
+    def score(self, questions: list[str], answers: list[str]) -> list[float]:
+        """compare: 1 where the judge prefers " yes" to " no" after the cue, else 0; greedy: 1 / 0 / 0.5."""
         from alignment_tax.lm.generate import left_pad, position_ids
 
         self.model.eval()
@@ -40,7 +44,11 @@ class LMJudge:
             ids, mask = left_pad([self.tokenizer(t)["input_ids"] for t in texts], self.tokenizer.pad_token_id)
             logits = self.model(input_ids=ids.to(self.model.device), attention_mask=mask.to(self.model.device),
                                 position_ids=position_ids(mask).to(self.model.device)).logits[:, -1]
-            out += (logits[:, self.yes] > logits[:, self.no]).long().tolist()
+            if self.rule == "greedy":
+                top = logits.argmax(-1).tolist()
+                out += [1.0 if t == self.yes else 0.0 if t == self.no else 0.5 for t in top]
+            else:
+                out += (logits[:, self.yes] > logits[:, self.no]).long().tolist()
         return out
 
 
@@ -59,4 +67,4 @@ def load_judge(cfg, which: str = "truth"):
         hint="cache it with `python -m alignment_tax.hub download`, or offline use benchmarks.truthfulqa.judge: none")
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
-    return LMJudge(model.cuda() if cuda else model, tok, cue, name=hf_id)
+    return LMJudge(model.cuda() if cuda else model, tok, cue, name=hf_id, rule=cfg.judge_rule)
