@@ -3,6 +3,9 @@
 Everything is read and validated before anything is written, and the
 dataset's directory is replaced whole (io.atomic_dir), so a bad input leaves
 the previous outputs untouched and a rerun never mixes old and new files.
+A dataset that keeps no row at all (every row dropped, e.g. by a huge
+data.min_words) is an error naming the drop counts, not an empty success; an
+evaluation refuses an empty input file (evaluate/cells.read_rows).
 """
 from __future__ import annotations
 
@@ -39,6 +42,10 @@ def prepare(name: str, data, out_dir: Optional[Path] = None, metrics_path: Optio
     metrics_path = Path(metrics_path) if metrics_path is not None else METRICS_DIR / f"{name}.json"
     prepared = PREPARERS[name](data, base)
     metrics = prepared.metrics()
+    if metrics["kept"] == 0:
+        dropped = ", ".join(f"{k}={v}" for k, v in metrics["dropped"].items() if v) or "none"
+        raise AlignmentTaxError(f"{name}: no row kept (read {metrics['read']}, dropped: {dropped}); "
+                                "check the data.* params (data.min_words, the rows caps)")
     with atomic_dir(out_dir) as tmp:
         for fname, rows in prepared.files.items():
             write_jsonl(tmp / fname, rows)
