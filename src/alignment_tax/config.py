@@ -209,9 +209,10 @@ def _leaves(node, prefix: str = ""):
             yield key, v
 
 
-def check_numbers(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
+def check_numbers(cfg, source: str = PARAMS_FILE) -> None:
     """Every float finite, every int a C int: whatever the key, before any range check reads it."""
-    for key, v in _leaves(OmegaConf.to_container(cfg)):
+    tree = OmegaConf.to_container(cfg) if isinstance(cfg, DictConfig) else cfg
+    for key, v in _leaves(tree):
         if isinstance(v, float):
             _check(math.isfinite(v), source, key, f"must be a finite number, got {v}")
         elif isinstance(v, int) and not isinstance(v, bool):

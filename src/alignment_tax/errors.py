@@ -35,7 +35,15 @@ def os_error_line(exc: OSError) -> str:
     return f"{paths}: {reason}" if paths else f"{type(exc).__name__}: {reason}"
 
 
+def _close_progress_bars() -> None:
+    """A tqdm bar (Trainer, generation) left open ends its line with \r: close it so `error:` starts a line."""
+    tqdm = sys.modules.get("tqdm.std")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ()) or ()):
+        bar.close()
+
+
 def _fail(message: str) -> None:
+    _close_progress_bars()
     msg = " ".join(message.split())  # always exactly one line
     print(f"error: {msg}", file=sys.stderr)
     sys.exit(EXIT_BAD_INPUT)

@@ -155,10 +155,14 @@ def read_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise AlignmentTaxError(f"{path}:{lineno}: not valid UTF-8 (byte {exc.start})") from None
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")  # a BOM: accepted and dropped, as for CSV and JSON
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                # strict=False: a raw control character inside a string is text (data/common.py
+                # removes it from text fields the same way for every file type), not malformed JSON
+                obj = json.loads(line, strict=False)
             except json.JSONDecodeError as exc:
                 raise AlignmentTaxError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
             if not isinstance(obj, dict):

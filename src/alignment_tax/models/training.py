@@ -209,11 +209,26 @@ def train_with_resume(trainer, ckpt_dir: Path, likely: str = GENERIC_LIKELY) -> 
     start = _step(last) if last else 0
     if last:
         print(f"resuming from {last} (step {start})")
-    result = trainer.train(resume_from_checkpoint=str(last) if last else None)
+    try:
+        result = trainer.train(resume_from_checkpoint=str(last) if last else None)
+    except AlignmentTaxError:
+        _drop_if_empty(Path(ckpt_dir))  # a run stopped by the guard leaves no empty checkpoint directories
+        raise
     if result.global_step == 0:
         raise AlignmentTaxError("training ran 0 steps: nothing was trained (more data rows, or max_steps >= 1)")
     require_finite_weights(trainer.model, "after training", likely)
     return result, result.global_step - start
+
+
+def _drop_if_empty(ckpt_dir: Path) -> None:
+    """Remove ckpt_dir when it holds no checkpoint, then its parents up to .checkpoints while they are empty."""
+    if ckpt_dir.is_dir() and not any(ckpt_dir.glob("checkpoint-*")):
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+        for parent in ckpt_dir.parents:
+            inside = parent == CHECKPOINTS or CHECKPOINTS in parent.parents
+            if not inside or not parent.is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def last_logged_loss(trainer):
