@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -220,6 +221,35 @@ def check_numbers(cfg, source: str = PARAMS_FILE) -> None:
                    f"must be between -2**31 and 2**31, got {v}")
 
 
+# A Hugging Face Hub id ("org/name"): from_pretrained and spacy.load would take anything else as a local path,
+# and read a model from outside the repository.
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
+PACKAGE = re.compile(r"[A-Za-z_][\w]*")  # an installed spaCy pipeline (a Python package name)
+
+
+def _hub_ids(cfg) -> list[tuple[str, Optional[str]]]:
+    a = cfg.augment
+    keys = [(f"model_zoo.{s}.hf_id", m.hf_id) for s, m in cfg.model_zoo.items()]
+    keys += [("scorers.toxicity.hf_id", cfg.scorers.toxicity.hf_id),
+             ("scorers.faithfulness.hf_id", cfg.scorers.faithfulness.hf_id),
+             ("benchmarks.truthfulqa.judge_hf_id", cfg.benchmarks.truthfulqa.judge_hf_id),
+             ("debias.corpus.hub_id", cfg.debias.corpus.hub_id),
+             ("augment.backtranslate.forward_id", a.backtranslate.forward_id.replace("{pivot}", "xx")),
+             ("augment.backtranslate.backward_id", a.backtranslate.backward_id.replace("{pivot}", "xx")),
+             ("augment.low_confidence.model", a.low_confidence.model), ("augment.toxic.model", a.toxic.model),
+             ("augment.mask_regen.fill_model", a.mask_regen.fill_model),
+             ("augment.mask_regen.regen_model", a.mask_regen.regen_model)]
+    return keys
+
+
+def _check_ids(cfg, source: str) -> None:
+    for key, v in _hub_ids(cfg):
+        _check(v is None or (HUB_ID.fullmatch(v) is not None and ".." not in v), source, key,
+               f"{v!r} is not a Hugging Face Hub id ('org/name'; a local path is never read from here)")
+    _check(PACKAGE.fullmatch(cfg.scorers.ner_model) is not None, source, "scorers.ner_model",
+           f"{cfg.scorers.ner_model!r} is not an installed spaCy pipeline name (a path is never read from here)")
+
+
 def _in_unit(cond: bool, source: str, key: str, v) -> None:
     _check(cond, source, key, f"must be in (0, 1], got {v}")
 
@@ -227,6 +257,7 @@ def _in_unit(cond: bool, source: str, key: str, v) -> None:
 def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     """Range and cross-reference checks the type system cannot express."""
     check_numbers(cfg, source)
+    _check_ids(cfg, source)
     _check(0 <= cfg.seed < SEED_LIMIT, source, "seed", f"must be in [0, 2**32) (numpy, scikit-learn), got {cfg.seed}")
     _check(cfg.alpha >= 0, source, "alpha", f"must be >= 0, got {cfg.alpha}")
     _check(cfg.tau > 0, source, "tau", f"must be > 0, got {cfg.tau}")
@@ -351,6 +382,15 @@ class StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def strict_load(text: str):
+    """One YAML document through StrictLoader (what yaml.safe_load does with SafeLoader)."""
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_params(path: str | os.PathLike = PARAMS_FILE, overrides: Optional[dict] = None) -> DictConfig:
     """Load params.yaml onto the schema, validate, and return a read-only config."""
     path = Path(path)
@@ -358,7 +398,7 @@ def load_params(path: str | os.PathLike = PARAMS_FILE, overrides: Optional[dict]
     if not path.is_file():
         raise AlignmentTaxError(f"{source}: file not found (run from the repository root)")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)
+        raw = strict_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f"{source}:{line + 1}" if line is not None else source

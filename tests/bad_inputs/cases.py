@@ -366,6 +366,12 @@ CASES += [
          setup=with_model()),
     Case("coords-truthfulqa-model-path", TQA + ("..", "base"), r"^argument model: '\.\.' is not a model slug",
          setup=with_model()),
+    Case("coords-hub-id-is-a-path", CHECK, r"^params\.yaml: model_zoo\.gpt2_large\.hf_id: '\.\./\.\./elsewhere' is not",
+         params={"model_zoo.gpt2_large.hf_id": "../../elsewhere"}),
+    Case("coords-augment-model-is-a-path", CHECK, r"^params\.yaml: augment\.toxic\.model: '/srv/m' is not a Hugging",
+         params={"augment.toxic.model": "/srv/m"}),
+    Case("coords-ner-model-is-a-path", CHECK, r"^params\.yaml: scorers\.ner_model: '\./pipelines/x' is not",
+         params={"scorers.ner_model": "./pipelines/x"}),
     # --- model directories: whole and finite, or refused ---------------------------------------
     Case("model-missing-tensors", EVAL, r"^models/base/tiny: the weights file lacks the weight 'transformer\.h\.1\.",
          setup=with_model(edit_weights(_drop_layer))),

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # --- params: every float leaf must be finite, every int a C int ----------------------------------
 
 def _default_raw() -> dict:
-    raw = config.yaml.load((ROOT / "params.yaml").read_text(), Loader=config.StrictLoader)
+    raw = config.strict_load((ROOT / "params.yaml").read_text())
     return OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(config.Params), raw))
 
 
