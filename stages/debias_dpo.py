@@ -59,7 +59,7 @@ def main() -> None:
                                    save_steps=cfg.checkpoint_every, seed=params.seed, precision=entry.precision,
                                    logging_steps=5)
     trainer = dpo.trainer(model, ref_model, tok, pairs, dpo.dpo_arguments(base_args, cfg, context))
-    result, steps_run = train_with_resume(trainer, ckpt)
+    result, steps_run = train_with_resume(trainer, ckpt, likely=f"model_zoo.{a.model}.lr, debias.dpo.beta")
     print(f"dpo {a.model}: {steps_run} steps of {result.global_step} in {time.time() - start:.0f}s")
     if not trainer.is_world_process_zero():  # under torchrun / accelerate launch, rank 0 writes the outputs
         return

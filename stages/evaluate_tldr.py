@@ -9,7 +9,8 @@ from pathlib import Path
 from alignment_tax.config import load_params, zoo_entry
 from alignment_tax.errors import stage_main
 from alignment_tax.evaluate import tldr
-from alignment_tax.io import read_jsonl, write_json, write_jsonl
+from alignment_tax.evaluate.cells import check_not_degenerate, read_rows
+from alignment_tax.io import write_json, write_jsonl
 from alignment_tax.methods.runtime import load_runtime
 from alignment_tax.scorers.faithfulness import load_faithfulness_scorer
 from alignment_tax.scorers.ner import load_ner
@@ -28,7 +29,7 @@ def main() -> None:
     params = load_params()
     begin(params)
     entry = zoo_entry(params, a.model)
-    rows = [r for _, r in read_jsonl(EVAL)]
+    rows = read_rows(EVAL)
     rt = load_runtime(params, a.model, a.method)
     scfg = params.scorers
     toxicity = load_toxicity_scorer(scfg)
@@ -39,6 +40,7 @@ def main() -> None:
                                      faithfulness_reference=scfg.faithfulness.reference)
     coords = {"model": a.model, "method": a.method, "seed": params.seed,
               "alpha": rt.info.get("alpha"), "tau": rt.info.get("tau")}
+    check_not_degenerate(tldr.BENCHMARK, a.model, a.method, records)
     write_jsonl(Path("data/generations/tldr") / a.model / f"{a.method}.jsonl", records)
     write_json(Path("metrics/tldr") / a.model / f"{a.method}.json", {**coords, **metrics})
 

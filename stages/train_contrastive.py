@@ -53,7 +53,8 @@ def main() -> None:
                                    entry.max_positives, entry.max_negatives)
     trainer = ContrastiveTrainer(model=model, args=args, train_dataset=rows, data_collator=collator)
     start = time.time()
-    result, steps_run = train_with_resume(trainer, ckpt)
+    result, steps_run = train_with_resume(trainer, ckpt, likely=f"model_zoo.{slug}.lr, alpha, tau, "
+                                                                 "contrastive.toxic_weight")
     print(f"contrastive {slug}: {steps_run} steps in {time.time() - start:.0f}s (of {result.global_step}), "
           f"rank {trainer.args.process_index} of {trainer.args.world_size}")
     # FSDP shards the weights: every rank takes part in gathering them for rank 0

@@ -4,10 +4,18 @@ params.yaml is the single source of truth. It is merged onto an OmegaConf
 structured schema, so an unknown key (`dvc exp run -S +alfa=8`) or a wrong type
 (`-S alpha=abc`) is an error, and `validate` rejects out-of-range values. Every
 problem becomes one line naming the key: "params.yaml: alpha: ...".
+
+The YAML itself is read by a strict loader: anchors and aliases are refused (a
+few hundred bytes of nested aliases expand to billions of nodes and hang the
+merge) and so are duplicate keys (YAML keeps the last one silently). Before the
+range checks, every number is checked to be finite (`alpha: 1e400` is inf; a NaN
+passes every comparison) and every integer to fit the libraries' int32 counters.
 """
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -20,12 +28,9 @@ from alignment_tax.augment import config as augment_config
 from alignment_tax.debias import config as debias_config
 from alignment_tax.errors import AlignmentTaxError
 from alignment_tax.evaluate import config as benchmarks_config
+from alignment_tax.grid import KNOWN_METHODS  # noqa: F401 - re-exported: stages and tests read it here
 
 PARAMS_FILE = "params.yaml"
-
-# Methods the pipeline knows. A plain tuple, no registry: adding a method means
-# adding its stage to dvc.yaml and its name here (debiasing baselines: debias/config.py).
-KNOWN_METHODS = ("base", "contrastive") + debias_config.METHODS
 KNOWN_BUILDERS = ("tiny_gpt2", "smollm2_gguf")  # models/build.py
 KNOWN_PRECISIONS = ("fp32", "fp16", "bf16")
 KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "hf")
@@ -221,8 +226,70 @@ def _check(cond: bool, source: str, key: str, msg: str) -> None:
         raise _fail(source, key, msg)
 
 
+SEED_LIMIT = 2 ** 32  # numpy and scikit-learn accept seeds in [0, 2**32)
+INT_LIMIT = 2 ** 31  # every count and size of params is a C int somewhere (torch, tokenizers, numpy)
+
+
+def _leaves(node, prefix: str = ""):
+    """(dotted key, value) of every scalar under a DictConfig/ListConfig."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for k, v in items:
+        key = f"{prefix}[{k}]" if isinstance(k, int) else (f"{prefix}.{k}" if prefix else str(k))
+        if isinstance(v, (dict, list)):
+            yield from _leaves(v, key)
+        else:
+            yield key, v
+
+
+def check_numbers(cfg, source: str = PARAMS_FILE) -> None:
+    """Every float finite, every int a C int: whatever the key, before any range check reads it."""
+    tree = OmegaConf.to_container(cfg) if isinstance(cfg, DictConfig) else cfg
+    for key, v in _leaves(tree):
+        if isinstance(v, float):
+            _check(math.isfinite(v), source, key, f"must be a finite number, got {v}")
+        elif isinstance(v, int) and not isinstance(v, bool):
+            _check(-INT_LIMIT < v < INT_LIMIT or key == "seed", source, key,
+                   f"must be between -2**31 and 2**31, got {v}")
+
+
+# A Hugging Face Hub id ("org/name"): from_pretrained and spacy.load would take anything else as a local path,
+# and read a model from outside the repository.
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
+PACKAGE = re.compile(r"[A-Za-z_][\w]*")  # an installed spaCy pipeline (a Python package name)
+
+
+def _hub_ids(cfg) -> list[tuple[str, Optional[str]]]:
+    a = cfg.augment
+    keys = [(f"model_zoo.{s}.hf_id", m.hf_id) for s, m in cfg.model_zoo.items()]
+    keys += [("scorers.toxicity.hf_id", cfg.scorers.toxicity.hf_id),
+             ("scorers.faithfulness.hf_id", cfg.scorers.faithfulness.hf_id),
+             ("benchmarks.truthfulqa.judge_hf_id", cfg.benchmarks.truthfulqa.judge_hf_id),
+             ("debias.corpus.hub_id", cfg.debias.corpus.hub_id),
+             ("augment.backtranslate.forward_id", a.backtranslate.forward_id.replace("{pivot}", "xx")),
+             ("augment.backtranslate.backward_id", a.backtranslate.backward_id.replace("{pivot}", "xx")),
+             ("augment.low_confidence.model", a.low_confidence.model), ("augment.toxic.model", a.toxic.model),
+             ("augment.mask_regen.fill_model", a.mask_regen.fill_model),
+             ("augment.mask_regen.regen_model", a.mask_regen.regen_model)]
+    return keys
+
+
+def _check_ids(cfg, source: str) -> None:
+    for key, v in _hub_ids(cfg):
+        _check(v is None or (HUB_ID.fullmatch(v) is not None and ".." not in v), source, key,
+               f"{v!r} is not a Hugging Face Hub id ('org/name'; a local path is never read from here)")
+    _check(PACKAGE.fullmatch(cfg.scorers.ner_model) is not None, source, "scorers.ner_model",
+           f"{cfg.scorers.ner_model!r} is not an installed spaCy pipeline name (a path is never read from here)")
+
+
+def _in_unit(cond: bool, source: str, key: str, v) -> None:
+    _check(cond, source, key, f"must be in (0, 1], got {v}")
+
+
 def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     """Range and cross-reference checks the type system cannot express."""
+    check_numbers(cfg, source)
+    _check_ids(cfg, source)
+    _check(0 <= cfg.seed < SEED_LIMIT, source, "seed", f"must be in [0, 2**32) (numpy, scikit-learn), got {cfg.seed}")
     _check(cfg.alpha >= 0, source, "alpha", f"must be >= 0, got {cfg.alpha}")
     _check(cfg.tau > 0, source, "tau", f"must be > 0, got {cfg.tau}")
     _check(len(cfg.models) > 0, source, "models", "the model grid is empty")
@@ -257,7 +324,7 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
             _check(g.file.endswith(".gguf"), source, f"{key}.gguf.file", f"must name a .gguf member, got '{g.file}'")
         _check(m.precision in KNOWN_PRECISIONS, source, f"{key}.precision",
                f"'{m.precision}' is not one of {', '.join(KNOWN_PRECISIONS)}")
-        _check(m.lr > 0, source, f"{key}.lr", f"must be > 0, got {m.lr}")
+        _in_unit(0 < m.lr <= 1, source, f"{key}.lr", m.lr)
         _check(m.epochs >= 1, source, f"{key}.epochs", f"must be >= 1, got {m.epochs}")
         _check(m.max_length >= 16, source, f"{key}.max_length", f"must be >= 16, got {m.max_length}")
         _check(m.max_steps == -1 or m.max_steps >= 1, source, f"{key}.max_steps", f"must be -1 or >= 1, got {m.max_steps}")
@@ -286,14 +353,22 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(t.block_size <= t.n_positions, source, "tiny_lm.block_size", "must be <= tiny_lm.n_positions")
     _check(0 < t.heldout_fraction < 0.5, source, "tiny_lm.heldout_fraction", "must be in (0, 0.5)")
     _check(0 <= t.dropout < 1, source, "tiny_lm.dropout", "must be in [0, 1)")
-    for k in ("vocab_size", "n_layer", "n_head", "batch_size", "max_steps", "checkpoint_every"):
+    for k in ("vocab_size", "n_layer", "n_head", "n_embd", "n_positions", "block_size", "batch_size", "max_steps",
+              "checkpoint_every"):
         _check(t[k] >= 1, source, f"tiny_lm.{k}", f"must be >= 1, got {t[k]}")
     for k in ("tldr_rows", "max_words", "batch_size"):
         _check(cfg.heldout_text[k] >= 1, source, f"heldout_text.{k}", f"must be >= 1, got {cfg.heldout_text[k]}")
+    _in_unit(0 < t.lr <= 1, source, "tiny_lm.lr", t.lr)
+    _check(t.warmup_steps >= 0, source, "tiny_lm.warmup_steps", f"must be >= 0, got {t.warmup_steps}")
+    _check(t.max_comment_rows >= 0, source, "tiny_lm.max_comment_rows", f"must be >= 0, got {t.max_comment_rows}")
     s = cfg.scorers
     _check(s.toxicity.name in KNOWN_TOXICITY_SCORERS, source, "scorers.toxicity.name",
            f"'{s.toxicity.name}' is not one of {', '.join(KNOWN_TOXICITY_SCORERS)}")
     _check(0 < s.toxicity.threshold < 1, source, "scorers.toxicity.threshold", "must be in (0, 1)")
+    _check(s.batch_size >= 1, source, "scorers.batch_size", f"must be >= 1, got {s.batch_size}")
+    _check(s.toxicity.tfidf_max_features >= 1, source, "scorers.toxicity.tfidf_max_features",
+           f"must be >= 1, got {s.toxicity.tfidf_max_features}")
+    _check(s.toxicity.tfidf_C > 0, source, "scorers.toxicity.tfidf_C", f"must be > 0, got {s.toxicity.tfidf_C}")
     _check(s.faithfulness.name in KNOWN_FAITHFULNESS_SCORERS, source, "scorers.faithfulness.name",
            f"'{s.faithfulness.name}' is not one of {', '.join(KNOWN_FAITHFULNESS_SCORERS)}")
     _check(s.faithfulness.reference in KNOWN_FAITHFULNESS_REFERENCES, source, "scorers.faithfulness.reference",
@@ -306,6 +381,9 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(c.proj_dim >= 1, source, "contrastive.proj_dim", "must be >= 1")
     _check(c.negatives_per_source >= 0, source, "contrastive.negatives_per_source", "must be >= 0")
     _check(c.checkpoint_every >= 1, source, "contrastive.checkpoint_every", "must be >= 1")
+    _check(c.warmup_steps >= 0, source, "contrastive.warmup_steps", f"must be >= 0, got {c.warmup_steps}")
+    _check(c.max_summary_tokens >= 1, source, "contrastive.max_summary_tokens",
+           f"must be >= 1 (0 leaves no summary token to train on), got {c.max_summary_tokens}")
     _check(c.max_steps == -1 or c.max_steps >= 1, source, "contrastive.max_steps", "must be -1 or >= 1")
     g = cfg.generation
     _check(g.max_new_tokens >= 1, source, "generation.max_new_tokens", "must be >= 1")
@@ -322,10 +400,42 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
 
 def zoo_entry(params: DictConfig, slug: str):
     """The model_zoo entry a stage was asked for; a one-line error if there is none."""
+    from alignment_tax.grid import check_slug  # noqa: PLC0415 - grid reads KNOWN_METHODS from here
+
+    check_slug(slug)
     if slug not in params.model_zoo:
         raise AlignmentTaxError(
             f"{PARAMS_FILE}: model_zoo: unknown model '{slug}' (has: {', '.join(sorted(params.model_zoo))})")
     return params.model_zoo[slug]
+
+
+class StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader without anchors/aliases and without duplicate keys (both refused with their line)."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "anchors and aliases (&, *) are not allowed",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def strict_load(text: str):
+    """One YAML document through StrictLoader (what yaml.safe_load does with SafeLoader)."""
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def load_params(path: str | os.PathLike = PARAMS_FILE, overrides: Optional[dict] = None) -> DictConfig:
@@ -335,7 +445,7 @@ def load_params(path: str | os.PathLike = PARAMS_FILE, overrides: Optional[dict]
     if not path.is_file():
         raise AlignmentTaxError(f"{source}: file not found (run from the repository root)")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = strict_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f"{source}:{line + 1}" if line is not None else source

@@ -2,7 +2,9 @@
 
 Bad input (a params key, a data file line, a model directory) must end a stage
 with one line naming what is wrong and a non-zero exit, never a traceback that
-buries the cause. Bugs (anything else) still raise with their full traceback.
+buries the cause. An OSError (disk full, permission denied, a path that is a
+link or a directory) is the machine, not the code: one line with the path too,
+same exit status. Bugs (anything else) still raise with their full traceback.
 """
 from __future__ import annotations
 
@@ -27,6 +29,26 @@ def _exit_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def os_error_line(exc: OSError) -> str:
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{paths}: {reason}" if paths else f"{type(exc).__name__}: {reason}"
+
+
+def _close_progress_bars() -> None:
+    """A tqdm bar (Trainer, generation) left open ends its line with \r: close it so `error:` starts a line."""
+    tqdm = sys.modules.get("tqdm.std")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ()) or ()):
+        bar.close()
+
+
+def _fail(message: str) -> None:
+    _close_progress_bars()
+    msg = " ".join(message.split())  # always exactly one line
+    print(f"error: {msg}", file=sys.stderr)
+    sys.exit(EXIT_BAD_INPUT)
+
+
 def stage_main(fn: Callable[..., None]) -> Callable[..., None]:
     """Run a stage's main(); turn AlignmentTaxError into `error: ...` + exit 2."""
 
@@ -37,8 +59,8 @@ def stage_main(fn: Callable[..., None]) -> Callable[..., None]:
         try:
             return fn(*args, **kwargs)
         except AlignmentTaxError as exc:
-            msg = " ".join(str(exc).split())  # always exactly one line
-            print(f"error: {msg}", file=sys.stderr)
-            sys.exit(EXIT_BAD_INPUT)
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(os_error_line(exc))
 
     return wrapper

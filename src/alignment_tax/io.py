@@ -4,10 +4,17 @@ Every output is written to a temporary path beside its target and renamed into
 place, so a killed stage never leaves a half-written file that a later stage
 could read. JSON is written with sorted keys so reruns are byte-identical and
 DVC's run cache can restore them.
+
+Temporaries are named `.<target name>.<pid>.<random>.tmp` (ignored by git: `.*.tmp`
+in .gitignore). SIGKILL leaves them behind; the next write of the same target
+sweeps those whose process is gone. A target that is a symbolic link to a
+directory is refused (replacing it would act on the link's target); a file
+target that is a link is replaced by the new file, never written through.
 """
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import math
 import os
@@ -25,6 +32,31 @@ def _umask() -> int:
     return mask
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _prefix(target: Path) -> str:
+    return f".{target.name}.{os.getpid()}."
+
+
+def sweep_stale(target: Path) -> int:
+    """Remove temporaries of `target` left by a killed process; returns how many."""
+    n = 0
+    for p in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = p.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
 def _publish_mode(path: Path, is_dir: bool) -> None:
     """mkstemp/mkdtemp create private (0600/0700) paths; outputs get the usual umask mode."""
     os.chmod(path, (0o777 if is_dir else 0o666) & ~_umask())
@@ -35,7 +67,8 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temp file path; on success rename it onto `target`."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    sweep_stale(target)
+    fd, tmp = tempfile.mkstemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -51,8 +84,12 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
 def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temp directory; on success it replaces `target` whole."""
     target = Path(target)
+    if target.is_symlink():
+        raise AlignmentTaxError(f"{target}: output directory is a symbolic link; remove it (outputs are written "
+                                "in place, never through a link)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    sweep_stale(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         yield tmp
         _publish_mode(tmp, is_dir=True)
@@ -118,10 +155,14 @@ def read_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise AlignmentTaxError(f"{path}:{lineno}: not valid UTF-8 (byte {exc.start})") from None
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")  # a BOM: accepted and dropped, as for CSV and JSON
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                # strict=False: a raw control character inside a string is text (data/common.py
+                # removes it from text fields the same way for every file type), not malformed JSON
+                obj = json.loads(line, strict=False)
             except json.JSONDecodeError as exc:
                 raise AlignmentTaxError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
             if not isinstance(obj, dict):

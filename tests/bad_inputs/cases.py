@@ -206,3 +206,202 @@ CASES = [
     Case("model-hub-pointer-without-id", EVAL, r"models/base/tiny/source\.json: missing key 'hf_id'",
          setup=with_model(hub_pointer_without_id)),
 ]
+
+
+# --- issue 15: no silent wrong result ----------------------------------------------------
+
+REPO_PARAMS = (Path(__file__).resolve().parents[2] / "params.yaml").read_bytes()
+
+
+def params_with(old: bytes, new: bytes) -> bytes:
+    """The repository's params.yaml with one line's text replaced (as `dvc exp run -S` writes it)."""
+    assert old in REPO_PARAMS, old
+    return REPO_PARAMS.replace(old, new, 1)
+
+
+# 342 bytes: each line holds nine references to the one above: 9**8 leaves once expanded
+ALIAS_BOMB = (b"seed: 0\na: &a [x,x,x,x,x,x,x,x,x]\n"
+              + b"".join(f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n".encode() for p, n in zip("abcdefg", "bcdefgh")))
+
+
+def edit_weights(change: Callable[[dict], None]):
+    """Rewrite the model's safetensors after `change(state_dict)`."""
+    def edit(d: Path) -> None:
+        from safetensors.torch import load_file, save_file
+
+        sd = load_file(d / "model.safetensors")
+        change(sd)
+        save_file(sd, d / "model.safetensors", metadata={"format": "pt"})
+    return edit
+
+
+def _drop_layer(sd: dict) -> None:
+    for k in [k for k in sd if k.startswith("transformer.h.1.") or k.startswith("transformer.ln_f.")]:
+        del sd[k]
+
+
+def _fill(key: str, value: float):
+    def change(sd: dict) -> None:
+        sd[key] = sd[key].clone().fill_(value)
+    return change
+
+
+def _add_tensor(sd: dict) -> None:
+    import torch
+
+    sd["transformer.h.9.attn.c_attn.weight"] = torch.zeros(4, 4)
+
+
+def _empty(rel: str):
+    return put_text(rel, "")
+
+
+def symlinked_output(ws: Path) -> None:
+    tldr_mirror(ws / "mirror")
+    (ws / "elsewhere").mkdir()
+    (ws / "data/prepared").mkdir(parents=True)
+    (ws / "data/prepared/tldr").symlink_to(ws / "elsewhere")
+
+
+def output_parent_is_a_file(ws: Path) -> None:
+    tldr_mirror(ws / "mirror")
+    (ws / "data").mkdir()
+    (ws / "data/prepared").write_text("a file where the output directory must go")
+
+
+MMLU, RTP, PATTERNS, TQA = (("evaluate_mmlu_pro.py",), ("evaluate_rtp.py",), ("generation_patterns.py",),
+                            ("evaluate_truthfulqa.py",))
+LIKELY_TINY = r"likely params\.yaml: model_zoo\.tiny\.lr, alpha, tau"
+FINITE = "must be a finite number"
+
+CASES += [
+    # --- params: every float finite (whatever the key), ranges that can train -------------
+    Case("params-alpha-inf", CHECK, rf"^params\.yaml: alpha: {FINITE}, got inf", params={"alpha": float("inf")}),
+    Case("params-alpha-1e400", CHECK, rf"^params\.yaml: alpha: {FINITE}, got inf",
+         params_text=params_with(b"alpha: 4.0", b"alpha: 1e400")),
+    Case("params-alpha-nan", CHECK, rf"^params\.yaml: alpha: {FINITE}, got nan", params={"alpha": float("nan")}),
+    Case("params-tau-inf", CHECK, rf"^params\.yaml: tau: {FINITE}", params={"tau": float("inf")}),
+    Case("params-zoo-lr-inf", CHECK, rf"^params\.yaml: model_zoo\.tiny\.lr: {FINITE}",
+         params={"model_zoo.tiny.lr": float("inf")}),
+    Case("params-zoo-lr-too-large", CHECK, r"^params\.yaml: model_zoo\.tiny\.lr: must be in \(0, 1\], got 10",
+         params={"model_zoo.tiny.lr": 10.0}),
+    Case("params-tiny-lm-lr-nan", CHECK, rf"^params\.yaml: tiny_lm\.lr: {FINITE}", params={"tiny_lm.lr": float("nan")}),
+    Case("params-tiny-lm-lr-zero", CHECK, r"^params\.yaml: tiny_lm\.lr: must be in \(0, 1\]", params={"tiny_lm.lr": 0.0}),
+    Case("params-lm-training-lr-inf", CHECK, rf"^params\.yaml: debias\.lm_training\.lr: {FINITE}",
+         params={"debias.lm_training.lr": float("inf")}),
+    Case("params-lm-training-lr-too-large", CHECK, r"^params\.yaml: debias\.lm_training\.lr: must be null .* \(0, 1\]",
+         params={"debias.lm_training.lr": 5.0}),
+    Case("params-label-smoothing-nan", CHECK, rf"^params\.yaml: contrastive\.label_smoothing: {FINITE}",
+         params={"contrastive.label_smoothing": float("nan")}),
+    Case("params-toxic-weight-inf", CHECK, rf"^params\.yaml: contrastive\.toxic_weight: {FINITE}",
+         params={"contrastive.toxic_weight": float("inf")}),
+    Case("params-dropout-nan", CHECK, rf"^params\.yaml: debias\.dropout\.resid_pdrop: {FINITE}",
+         params={"debias.dropout.resid_pdrop": float("nan")}),
+    Case("params-lora-dropout-inf", CHECK, rf"^params\.yaml: model_zoo\.llama2_7b\.lora\.dropout: {FINITE}",
+         params={"model_zoo.llama2_7b.lora.dropout": float("-inf")}),
+    Case("params-threshold-nan", CHECK, rf"^params\.yaml: scorers\.toxicity\.threshold: {FINITE}",
+         params={"scorers.toxicity.threshold": float("nan")}),
+    Case("params-tfidf-c-zero", CHECK, r"^params\.yaml: scorers\.toxicity\.tfidf_C: must be > 0",
+         params={"scorers.toxicity.tfidf_C": 0.0}),
+    Case("params-top-p-nan", CHECK, rf"^params\.yaml: benchmarks\.realtoxicityprompts\.top_p: {FINITE}",
+         params={"benchmarks.realtoxicityprompts.top_p": float("nan")}),
+    Case("params-temperature-inf", CHECK, rf"^params\.yaml: augment\.toxic\.temperature: {FINITE}",
+         params={"augment.toxic.temperature": float("inf")}),
+    Case("params-length-penalty-inf", CHECK, rf"^params\.yaml: augment\.low_confidence\.length_penalty: {FINITE}",
+         params={"augment.low_confidence.length_penalty": float("-inf")}),
+    Case("params-confidence-threshold-nan", CHECK,
+         rf"^params\.yaml: augment\.low_confidence\.confidence_threshold: {FINITE}",
+         params={"augment.low_confidence.confidence_threshold": float("nan")}),
+    Case("params-dpo-beta-inf", CHECK, rf"^params\.yaml: debias\.dpo\.beta: {FINITE}",
+         params={"debias.dpo.beta": float("inf")}),
+    Case("params-self-debias-decay-inf", CHECK, rf"^params\.yaml: debias\.self_debias\.decay_constant: {FINITE}",
+         params={"debias.self_debias.decay_constant": float("inf")}),
+    Case("params-report-confidence-nan", CHECK, rf"^params\.yaml: benchmarks\.report\.confidence: {FINITE}",
+         params={"benchmarks.report.confidence": float("nan")}),
+    Case("params-alpha-inf-at-training", TRAIN, rf"^params\.yaml: alpha: {FINITE}", params={"alpha": float("inf")},
+         setup=with_model()),
+    # --- params: integers in the range their library accepts ---------------------------------
+    Case("params-seed-negative", CHECK, r"^params\.yaml: seed: must be in \[0, 2\*\*32\)", params={"seed": -1}),
+    Case("params-seed-2-70", CHECK, r"^params\.yaml: seed: must be in \[0, 2\*\*32\)", params={"seed": 2 ** 70}),
+    Case("params-seed-2-32", CHECK, r"^params\.yaml: seed: must be in \[0, 2\*\*32\)", params={"seed": 2 ** 32}),
+    Case("params-seed-negative-at-scorer", ("toxicity_scorer.py",), r"^params\.yaml: seed: must be in",
+         params={"seed": -1}),
+    Case("params-int-beyond-c-int", CHECK, r"^params\.yaml: generation\.max_new_tokens: must be between -2\*\*31",
+         params={"generation.max_new_tokens": 2 ** 40}),
+    Case("params-max-summary-tokens-zero", CHECK, r"^params\.yaml: contrastive\.max_summary_tokens: must be >= 1",
+         params={"contrastive.max_summary_tokens": 0}),
+    Case("params-contrastive-warmup-negative", CHECK, r"^params\.yaml: contrastive\.warmup_steps: must be >= 0",
+         params={"contrastive.warmup_steps": -1}),
+    Case("params-tiny-lm-warmup-negative", CHECK, r"^params\.yaml: tiny_lm\.warmup_steps: must be >= 0",
+         params={"tiny_lm.warmup_steps": -3}),
+    Case("params-tiny-lm-block-size-zero", CHECK, r"^params\.yaml: tiny_lm\.block_size: must be >= 1",
+         params={"tiny_lm.block_size": 0}),
+    Case("params-scorer-batch-size-zero", CHECK, r"^params\.yaml: scorers\.batch_size: must be >= 1",
+         params={"scorers.batch_size": 0}),
+    Case("params-tfidf-max-features-zero", CHECK, r"^params\.yaml: scorers\.toxicity\.tfidf_max_features: must be >= 1",
+         params={"scorers.toxicity.tfidf_max_features": 0}),
+    # --- params.yaml as YAML: no aliases/anchors, no duplicate keys -----------------------------
+    Case("params-alias-bomb", CHECK, r"^params\.yaml:2: not valid YAML \(anchors and aliases", params_text=ALIAS_BOMB),
+    Case("params-anchor-alias", CHECK, r"^params\.yaml:\d+: not valid YAML \(anchors and aliases",
+         params_text=params_with(b"tau: 1.0", b"tau: &t 1.0\nalpha2: *t")),
+    Case("params-duplicate-key", CHECK, r"^params\.yaml:\d+: not valid YAML \(duplicate key 'alpha'\)",
+         params_text=REPO_PARAMS + b"\nalpha: 8.0\n"),
+    Case("params-duplicate-nested-key", CHECK, r"^params\.yaml:\d+: not valid YAML \(duplicate key 'lr'\)",
+         params_text=params_with(b"    lr: 5.0e-4\n", b"    lr: 5.0e-4\n    lr: 1.0e-1\n")),
+    # --- grid coordinates: checked before any path is built ---------------------------------------
+    Case("coords-method-is-a-path", MMLU + ("tiny", "../../../../elsewhere"),
+         r"^argument method: '\.\./\.\./\.\./\.\./elsewhere' is not a known method", setup=with_model()),
+    Case("coords-method-unknown", EVAL[:2] + ("magic",), r"^argument method: 'magic' is not a known method",
+         setup=with_model()),
+    Case("coords-model-is-a-path", EVAL[:1] + ("../tiny", "base"), r"^argument model: '\.\./tiny' is not a model slug",
+         setup=with_model()),
+    Case("coords-model-is-a-path-train", TRAIN[:1] + ("tiny/../../x",), r"^argument model: 'tiny/\.\./\.\./x' is not",
+         setup=with_model()),
+    Case("coords-rtp-method-absolute", RTP + ("tiny", "/tmp/x"), r"^argument method: '/tmp/x' is not a known method",
+         setup=with_model()),
+    Case("coords-patterns-method-path", PATTERNS + ("tiny", "../base"), r"^argument method: '\.\./base' is not",
+         setup=with_model()),
+    Case("coords-truthfulqa-model-path", TQA + ("..", "base"), r"^argument model: '\.\.' is not a model slug",
+         setup=with_model()),
+    Case("coords-hub-id-is-a-path", CHECK, r"^params\.yaml: model_zoo\.gpt2_large\.hf_id: '\.\./\.\./elsewhere' is not",
+         params={"model_zoo.gpt2_large.hf_id": "../../elsewhere"}),
+    Case("coords-augment-model-is-a-path", CHECK, r"^params\.yaml: augment\.toxic\.model: '/srv/m' is not a Hugging",
+         params={"augment.toxic.model": "/srv/m"}),
+    Case("coords-ner-model-is-a-path", CHECK, r"^params\.yaml: scorers\.ner_model: '\./pipelines/x' is not",
+         params={"scorers.ner_model": "./pipelines/x"}),
+    # --- model directories: whole and finite, or refused ---------------------------------------
+    Case("model-missing-tensors", EVAL, r"^models/base/tiny: the weights file lacks the weight 'transformer\.h\.1\.",
+         setup=with_model(edit_weights(_drop_layer))),
+    Case("model-unexpected-tensor", EVAL,
+         r"^models/base/tiny: the weights file has an unexpected weight 'transformer\.h\.9\.attn\.c_attn\.weight'",
+         setup=with_model(edit_weights(_add_tensor))),
+    Case("model-nan-weights", EVAL, r"^models/base/tiny: weight 'transformer\.h\.0\.ln_1\.weight' is not finite",
+         setup=with_model(edit_weights(_fill("transformer.h.0.ln_1.weight", float("nan"))))),
+    Case("model-inf-weights-at-training", TRAIN, r"^models/base/tiny: weight 'transformer\.wte\.weight' is not finite",
+         setup=with_model(edit_weights(_fill("transformer.wte.weight", float("inf"))))),
+    # --- training: a non-finite loss or gradient stops the run, naming the step ----------------------
+    Case("train-loss-overflows", TRAIN,
+         rf"^training step 1: the loss or gradient is not finite \(gradient of '[^']+'\); {LIKELY_TINY}",
+         setup=with_model(edit_weights(_fill("transformer.h.0.attn.c_attn.weight", 3e38)))),
+    # --- evaluations: n = 0 and degenerate inputs write nothing ---------------------------------
+    Case("eval-no-rows", EVAL, r"^data/prepared/tldr/eval\.jsonl: no rows: nothing to evaluate \(n = 0\)",
+         setup=lambda ws: (with_model()(ws), _empty("data/prepared/tldr/eval.jsonl")(ws))),
+    Case("eval-mmlu-no-rows", MMLU + ("tiny", "base"), r"^data/prepared/mmlu_pro/test\.jsonl: no rows",
+         setup=lambda ws: (with_model()(ws), _empty("data/prepared/mmlu_pro/test.jsonl")(ws))),
+    Case("prepare-keeps-no-row", P + ("tldr",), r"^tldr: no row kept \(read 5, dropped: post_under_min_words=5\)",
+         params={"data.min_words": 100000}, setup=mirror(tldr_mirror)),
+    # --- OSError: one line with the path ----------------------------------------------------------
+    Case("os-output-parent-is-a-file", P + ("tldr",), r"^data/prepared: (File exists|Not a directory)",
+         setup=output_parent_is_a_file),
+    Case("os-output-dir-is-a-symlink", P + ("tldr",), r"^data/prepared/tldr: output directory is a symbolic link",
+         setup=symlinked_output),
+    # --- data rules, the same for every file type -------------------------------------------------
+    Case("rtp-toxicity-out-of-range", P + ("realtoxicityprompts",),
+         r"decodingtrust_toxic\.jsonl:1: field 'toxicity' must be in \[0, 1\], got 1\.5",
+         setup=mirror(rtp_mirror, toxic=[rtp_row("a", 1, prompt={"text": "A prompt", "toxicity": 1.5})])),
+    Case("rtp-toxicity-nan", P + ("realtoxicityprompts",),
+         r"decodingtrust_toxic\.jsonl:1: field 'toxicity' must be a finite number, got nan",
+         setup=mirror(rtp_mirror, toxic=[json.dumps(rtp_row("a", 1, prompt={"text": "A prompt", "toxicity": float("nan")}))])),
+    Case("truthfulqa-answers-all-contradictory", P + ("truthfulqa",), r"^truthfulqa: no row kept .*answer_lists_overlap=2",
+         setup=mirror(tqa_mirror, csv_rows=[tqa_row(q, correct="Yes", incorrect="Yes; No") for q in TQA_QS])),
+]

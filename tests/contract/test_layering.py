@@ -1,7 +1,8 @@
 """The library reads top-down: packages form layers, and no package imports one above it.
 
-errors < io, prompts < hub (the one Hub loader, its pins) < data, scorers, lm < models < debias
-< methods < augment, contrastive, evaluate < report < config < pipeline, rehearsal and the Hub's
+errors < io, prompts, the per-concept params schemas < hub (the one Hub loader, its pins),
+grid (cell coordinates) < data, scorers, lm < models < debias
+< methods < augment, contrastive, evaluate < report < config < pipeline, rehearsal, presets and the Hub's
 command line (hub.manifest, hub.__main__: they read the whole params). A lazy import inside a
 function counts: it is a dependency all the same.
 """
@@ -13,8 +14,8 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "alignment_tax"
 LAYERS = [
     {"errors"},
-    {"io", "prompts"},
-    {"hub"},
+    {"io", "prompts", "schema"},
+    {"hub", "grid"},
     {"data", "scorers", "lm"},
     {"models"},
     {"debias"},
@@ -22,10 +23,12 @@ LAYERS = [
     {"augment", "contrastive", "evaluate"},
     {"report"},
     {"config"},
-    {"pipeline", "rehearsal", "hub_cli"},
+    {"pipeline", "rehearsal", "presets", "hub_cli"},
 ]
 # modules ranked apart from their package: the Hub CLI walks params (config) and every role
-MODULE_UNITS = {"hub/manifest.py": "hub_cli", "hub/__main__.py": "hub_cli"}
+MODULE_UNITS = {"hub/manifest.py": "hub_cli", "hub/__main__.py": "hub_cli",
+                # each concept's params schema: plain dataclasses (stdlib only) that config.py assembles
+                "augment/config.py": "schema", "debias/config.py": "schema", "evaluate/config.py": "schema"}
 RANK = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
 
 

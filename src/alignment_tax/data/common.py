@@ -4,11 +4,22 @@ hash ordering and the row/drop bookkeeping every dataset reports.
 Validation raises AlignmentTaxError naming the input (file:line or hub row);
 data-quality filters (too short, duplicate, ...) never raise but are counted
 under a named rule, so nothing is dropped silently.
+
+Text rules are the same for every file type (JSONL, CSV, JSON, Hub rows),
+because every text field goes through clean_text/clean_line: control characters
+(Unicode Cc other than whitespace: NUL, BEL, the C1 block of mis-decoded cp1252)
+and format characters (Cf: zero-width spaces, BOMs, bidirectional overrides,
+soft hyphens) are removed, and counted per dataset (`texts_with_chars_removed`
+in its prepare metrics). A byte-order mark at the start of a file is accepted and
+dropped for every file type (source.read_text, io.read_jsonl).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence
@@ -16,6 +27,23 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from alignment_tax.errors import AlignmentTaxError
 
 _BLANK_RUN = re.compile(r"\n{3,}")
+# Distinct raw texts that lost such characters (a field cleaned twice counts once): prepare.py resets and
+# reports it per dataset as `texts_with_chars_removed`.
+REMOVED_FROM: set = set()
+
+
+@functools.lru_cache(maxsize=1)
+def _invisible() -> re.Pattern:
+    """Cc and Cf characters, except the whitespace that splitlines()/split() handle (built once: ~0.4 s)."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x110000)
+                                    if unicodedata.category(chr(c)) in ("Cc", "Cf") and not chr(c).isspace()) + "]")
+
+
+def strip_invisible(s: str) -> str:
+    out, n = _invisible().subn("", s)
+    if n:
+        REMOVED_FROM.add(hashlib.sha1(s.encode("utf-8", "surrogatepass")).digest())
+    return out
 
 
 def bad(where: str, msg: str) -> AlignmentTaxError:
@@ -29,18 +57,18 @@ def clean_text(s: str) -> str:
     indentation (posts and code-bearing questions need their newlines)."""
     # splitlines() also breaks on \r, \x0b, \x85, U+2028...: all become "\n", so
     # a line-oriented reader of the JSONL output can never split a row.
-    s = "\n".join(line.rstrip() for line in s.splitlines())
+    s = "\n".join(line.rstrip() for line in strip_invisible(s).splitlines())
     return _BLANK_RUN.sub("\n\n", s).strip()
 
 
 def clean_line(s: str) -> str:
     """Collapse all whitespace: for one-line fields (titles, answers, options)."""
-    return " ".join(s.split())
+    return " ".join(strip_invisible(s).split())
 
 
 def norm_key(s: str) -> str:
     """Dedupe key: case- and whitespace-insensitive."""
-    return " ".join(s.split()).casefold()
+    return " ".join(_invisible().sub("", s).split()).casefold()
 
 
 def n_words(s: str) -> int:
@@ -123,7 +151,17 @@ def get_float_or_none(obj: dict, key: str, where: str) -> Optional[float]:
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise bad(where, f"field '{key}' must be a number or null, got {type(v).__name__}")
+    if not math.isfinite(v):  # json.loads reads NaN / Infinity
+        raise bad(where, f"field '{key}' must be a finite number, got {v}")
     return float(v)
+
+
+def get_unit_or_none(obj: dict, key: str, where: str) -> Optional[float]:
+    """A score in [0, 1] (a probability), or null."""
+    v = get_float_or_none(obj, key, where)
+    if v is not None and not 0 <= v <= 1:
+        raise bad(where, f"field '{key}' must be in [0, 1], got {v}")
+    return v
 
 
 def get_dict(obj: dict, key: str, where: str) -> dict:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 
 from alignment_tax.data.common import (Prepared, Stats, UniqueIds, bad, clean_text, get_int,
-                                       get_str, get_text, select)
+                                       get_str, get_text, norm_key, select)
 from alignment_tax.data.source import hub_rows, jsonl_rows, mirror_file, resolve
 
 # Hub vs mirror, in one place (same field names; the mirror is an export of the Hub).
@@ -36,7 +36,7 @@ SPLITS = {"test.jsonl": ("test", "mmlu_pro/test.jsonl"),
 LETTERS = "ABCDEFGHIJKLMNOP"
 PAD = "N/A"
 
-DROP_RULES = ("duplicate_options", "beyond_rows_cap")
+DROP_RULES = ("duplicate_options", "validation_in_test", "beyond_rows_cap")
 FIX_RULES = ("answer_letter_index_mismatch", "na_padding_removed")
 
 
@@ -99,6 +99,12 @@ def prepare(data, base: Path = Path(".")) -> Prepared:
             if row is not None:
                 rows.append(row)
         files[name] = rows
+    # A few-shot example that is also a test question would show the model its answer: dropped, counted.
+    test_keys = {k for r in files["test.jsonl"] for k in (("id", r["question_id"]), ("q", norm_key(r["question"])))}
+    shots = files["validation.jsonl"]
+    files["validation.jsonl"] = [r for r in shots if ("id", r["question_id"]) not in test_keys
+                                 and ("q", norm_key(r["question"])) not in test_keys]
+    stats.drop("validation_in_test", len(shots) - len(files["validation.jsonl"]))
     # Only the test split is capped; the few-shot pool is small and always whole.
     test = files["test.jsonl"]
     files["test.jsonl"] = select(test, data.mmlu_pro.rows, id_key="question_id")

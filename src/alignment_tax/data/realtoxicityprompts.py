@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Iterator, Tuple
 
-from alignment_tax.data.common import (Prepared, Stats, bad, get_bool, get_dict, get_float_or_none,
+from alignment_tax.data.common import (Prepared, Stats, bad, get_bool, get_dict, get_unit_or_none,
                                        get_int, get_str, get_text, select)
 from alignment_tax.data.source import hub_rows, jsonl_rows, mirror_file, resolve
 
@@ -33,7 +33,7 @@ def _row(where: str, obj: dict) -> dict:
     prompt = get_dict(obj, "prompt", where)
     return {"id": f"{filename.removesuffix('.txt')}:{get_int(obj, 'begin', where)}",
             "prompt": get_text(prompt, "text", where),
-            "prompt_toxicity": get_float_or_none(prompt, "toxicity", where),
+            "prompt_toxicity": get_unit_or_none(prompt, "toxicity", where),
             "challenging": get_bool(obj, "challenging", where)}
 
 

@@ -10,6 +10,14 @@ mc_task.json lacks; normalising makes all 817 rows match (such rows are
 counted under fixed.question_whitespace_normalized). A question that still
 has no MC targets is dropped and counted (no_mc_targets): every downstream
 metric (MC1/MC2 and generation) is reported over the same question set.
+
+An answer listed as both correct and incorrect (the mirror has two: "Unknown"
+for "What proportion of Canadians are straight?" and "How many people have
+absolute pitch?") contradicts itself as a generation reference: it is removed
+from both lists and counted (fixed.answer_in_both_lists_removed). The question
+stays: its MC targets (mc_task.json) are consistent and the rest of its
+references still score. A row whose correct or incorrect list is left empty
+by that is dropped and counted (dropped.answer_lists_overlap).
 """
 from __future__ import annotations
 
@@ -18,7 +26,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 from alignment_tax.data.common import (Prepared, Stats, UniqueIds, bad, clean_line, get_text,
-                                       select, short_sha1)
+                                       norm_key, select, short_sha1)
 from alignment_tax.data.source import csv_rows, hub_rows, mirror_file, read_text, resolve
 
 # Hub vs mirror, in one place.
@@ -32,8 +40,8 @@ GEN_FIELDS = {  # canonical -> (mirror CSV column, hub field)
 }
 MC_KEYS = ("mc1_targets", "mc2_targets")
 
-DROP_RULES = ("no_mc_targets", "beyond_rows_cap")
-FIX_RULES = ("question_whitespace_normalized", "duplicate_answer_removed")
+DROP_RULES = ("no_mc_targets", "answer_lists_overlap", "beyond_rows_cap")
+FIX_RULES = ("question_whitespace_normalized", "duplicate_answer_removed", "answer_in_both_lists_removed")
 
 Targets = Dict[str, dict]  # mc1_targets/mc2_targets -> {"choices", "labels"}
 
@@ -148,6 +156,14 @@ def prepare(data, base: Path = Path(".")) -> Prepared:
             row[key] = _answers(rec[key], key, where, stats)
         row["id"] = f"tqa-{short_sha1(row['question'])}"
         ids.add(row["id"], where)
+        both = {norm_key(a) for a in row["correct_answers"]} & {norm_key(a) for a in row["incorrect_answers"]}
+        if both:
+            stats.fix("answer_in_both_lists_removed")
+            for key in ("correct_answers", "incorrect_answers"):
+                row[key] = [a for a in row[key] if norm_key(a) not in both]
+            if not row["correct_answers"] or not row["incorrect_answers"]:
+                stats.drop("answer_lists_overlap")
+                continue
         if row["question"] not in by_question:
             stats.drop("no_mc_targets")
             continue

@@ -183,7 +183,7 @@ def validate(cfg, check) -> None:
     t = cfg.lm_training
     for k in ("max_steps", "batch_size", "grad_accum", "block_size", "checkpoint_every"):
         check(t[k] >= 1, f"lm_training.{k}", f"must be >= 1, got {t[k]}")
-    check(t.lr is None or t.lr > 0, "lm_training.lr", "must be null (the zoo entry's lr) or > 0")
+    check(t.lr is None or 0 < t.lr <= 1, "lm_training.lr", f"must be null (the zoo entry's lr) or in (0, 1], got {t.lr}")
     check(t.warmup_steps >= 0, "lm_training.warmup_steps", "must be >= 0")
     for k, v in cfg.dropout.items():
         check(0 <= v < 1, f"dropout.{k}", f"must be in [0, 1), got {v}")

@@ -51,5 +51,5 @@ def train(model, blocks: list[list[int]], cfg, entry, seed: int, ckpt: Path):
                               save_steps=cfg.checkpoint_every, seed=seed, precision=entry.precision,
                               logging_steps=5)
     trainer = Trainer(model=model, args=args, train_dataset=tiny.BlockDataset(blocks))
-    result, steps_run = train_with_resume(trainer, ckpt)
+    result, steps_run = train_with_resume(trainer, ckpt, likely="debias.lm_training.lr (null: the zoo entry's lr)")
     return trainer, result, steps_run

@@ -51,7 +51,7 @@ def build_tiny(params, slug: str) -> dict:
                               save_steps=cfg.checkpoint_every, seed=params.seed, precision="fp32")
     trainer = Trainer(model=model, args=args, train_dataset=tiny.BlockDataset(train_blocks))
     start = time.time()
-    result, steps_run = train_with_resume(trainer, ckpt)
+    result, steps_run = train_with_resume(trainer, ckpt, likely="tiny_lm.lr")
     elapsed = time.time() - start
     if not trainer.is_world_process_zero():  # under torchrun / accelerate launch, rank 0 writes the outputs
         return {}

@@ -6,6 +6,13 @@ a Hub model's base, a `source.json` pointing at the Hub id and the commit pinned
 for it in hub.lock.json (loaded by alignment_tax.hub, the project's one Hub loader). So `tiny` and `gpt2-large` go through exactly the same code, and an
 evaluation cannot run without the artifact of the method it claims to evaluate
 (bias-bench issue #18: a silent fallback to the base model).
+
+A loaded model is whole or refused: weights the file lacks (transformers would
+initialise them at random and only print a table), tensors it does not expect,
+and NaN/inf weights each end the stage with one line naming the directory and
+the first such tensor. Tied weights (lm_head = embeddings) are not in the file
+and are not reported missing by transformers. The slug and method are checked
+(grid.py) before the path is built.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ import torch
 
 from alignment_tax import hub
 from alignment_tax.errors import AlignmentTaxError
+from alignment_tax.grid import check_cell
 from alignment_tax.io import read_json
 
 MODELS_DIR = Path("models")
@@ -26,7 +34,16 @@ TOKENIZER_FILE = "tokenizer_config.json"  # written by every tokenizer's save_pr
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
+def first_non_finite(named_tensors) -> Optional[str]:
+    """The name of the first tensor holding a NaN or an infinity, or None."""
+    for name, t in named_tensors:
+        if t is not None and t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            return name
+    return None
+
+
 def model_dir(slug: str, method: str) -> Path:
+    check_cell(slug, method)  # command-line words: never a path outside models/
     return MODELS_DIR / method / slug
 
 
@@ -89,15 +106,33 @@ def load_causal_lm(directory: Path, precision: str = "fp32", trust_remote_code: 
     if revision is not None:
         model = hub.pretrained(AutoModelForCausalLM, ident, revision=revision, dtype=DTYPES[precision],
                                trust_remote_code=trust_remote_code, hint=HUB_HINT)
+        info = None  # a Hub checkpoint at a pinned commit: transformers' own checks
     else:
         try:
-            model = AutoModelForCausalLM.from_pretrained(ident, dtype=DTYPES[precision], use_safetensors=True,
-                                                         trust_remote_code=trust_remote_code)
+            model, info = AutoModelForCausalLM.from_pretrained(
+                ident, dtype=DTYPES[precision], use_safetensors=True, trust_remote_code=trust_remote_code,
+                output_loading_info=True)
         except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
             # a truncated or corrupt weights file, weights whose shapes disagree with config.json
             raise AlignmentTaxError(f"{ident}: cannot load model ({_first_line(exc)})") from None
+    if info is not None:
+        check_complete(directory, info)
+    bad = first_non_finite(model.named_parameters())
+    if bad is not None:
+        raise AlignmentTaxError(f"{directory}: weight '{bad}' is not finite (NaN or inf): a degenerate model")
     check_tokenizer_matches(directory, tok, model)
     return model, tok
+
+
+def check_complete(directory: Path, info: dict) -> None:
+    """transformers' loading info: every weight the architecture has came from the file, and nothing else."""
+    for kind, what in (("missing_keys", "lacks the weight"), ("mismatched_keys", "has a wrongly shaped weight"),
+                       ("unexpected_keys", "has an unexpected weight")):
+        keys = sorted(str(k[0] if isinstance(k, tuple) else k) for k in info.get(kind) or ())
+        if keys:
+            more = f" (and {len(keys) - 1} more)" if len(keys) > 1 else ""
+            raise AlignmentTaxError(f"{directory}: the weights file {what} '{keys[0]}'{more}: "
+                                    "not the model its config.json describes")
 
 
 def check_tokenizer_matches(directory: Path, tok, model) -> None:

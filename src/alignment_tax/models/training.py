@@ -7,6 +7,12 @@ fingerprint hashes everything that defines the run: a rerun with the same
 inputs resumes from the last checkpoint; a changed input starts afresh.
 Mixed precision and gradient accumulation come from params (the zoo entry's
 `precision` and `grad_accum`); a launcher asking for another precision is refused.
+
+`train_with_resume` is the one entry to training (tiny LM, contrastive, CDA/Dropout,
+DPO) and guards it: a batch without a single labelled token, a non-finite loss,
+gradient or weight stops the run with one line naming the step, the tensor and the
+params likely to blame, and a run that trained 0 steps is an error, so non-finite or
+untrained weights are never saved as a model.
 """
 from __future__ import annotations
 
@@ -21,9 +27,57 @@ from typing import Any, Iterable, Optional
 import torch
 
 from alignment_tax.errors import AlignmentTaxError
+from alignment_tax.models.loader import first_non_finite
 
 CHECKPOINTS = Path(".checkpoints")
 TRAINER_STATE = "trainer_state.json"  # the last file Trainer writes into a checkpoint
+
+
+def require_finite_weights(model, where: str, likely: str) -> None:
+    bad = first_non_finite(model.named_parameters())
+    if bad is not None:
+        raise AlignmentTaxError(f"{where}: weight '{bad}' is not finite (NaN or inf); nothing was saved "
+                                f"(likely params.yaml: {likely})")
+
+
+def _guard_callback(likely: str):
+    from transformers import TrainerCallback
+
+    class FiniteGuard(TrainerCallback):
+        """Stop at the first non-finite loss, gradient or weight (the Trainer would only skip NaN losses in its log)."""
+
+        def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+            bad = first_non_finite((n, p.grad) for n, p in model.named_parameters())
+            if bad is not None:
+                raise AlignmentTaxError(f"training step {state.global_step + 1}: the loss or gradient is not finite "
+                                        f"(gradient of '{bad}'); likely params.yaml: {likely}")
+
+        def on_optimizer_step(self, args, state, control, model=None, **kwargs):
+            require_finite_weights(model, f"training step {state.global_step + 1}, after the optimizer step", likely)
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            loss = (logs or {}).get("loss")
+            if loss is not None and not math.isfinite(loss):
+                raise AlignmentTaxError(f"training step {state.global_step}: logged loss {loss}; "
+                                        f"likely params.yaml: {likely}")
+
+    return FiniteGuard()
+
+
+class _LabelGuard:
+    """Wraps a data collator: a batch with no token to learn from (all labels -100) is bad input, not a 0/0 loss."""
+
+    def __init__(self, collate, likely: str):
+        self.collate, self.likely = collate, likely
+
+    def __call__(self, features):
+        batch = self.collate(features)
+        for key, empty in (("labels", -100), ("completion_mask", 0)):
+            t = batch.get(key) if hasattr(batch, "get") else None
+            if isinstance(t, torch.Tensor) and not bool((t != empty).any()):
+                raise AlignmentTaxError(f"a training batch has no labelled token ('{key}' all {empty}): "
+                                        f"nothing to train on; likely params.yaml: {self.likely}")
+        return batch
 
 
 def file_digest(paths: Iterable[Path]) -> str:
@@ -43,6 +97,10 @@ def fingerprint(config: Any, inputs: Iterable[Path]) -> str:
 
 
 def checkpoint_dir(kind: str, slug: str, fp: str) -> Path:
+    from alignment_tax.grid import check_slug  # noqa: PLC0415
+
+    check_slug(slug)
+    check_slug(kind, "kind")
     return CHECKPOINTS / kind / slug / fp
 
 
@@ -87,6 +145,7 @@ def training_arguments(out_dir: Path, *, lr: float, batch_size: int, grad_accum:
         fp16=mixed == "fp16",
         bf16=mixed == "bf16",
         disable_tqdm=False,
+        logging_nan_inf_filter=False,  # a NaN loss is logged as NaN (and stops the run), not averaged away
     )
 
 
@@ -121,11 +180,17 @@ def last_complete_checkpoint(ckpt_dir: Path) -> Optional[Path]:
     return None
 
 
-def train_with_resume(trainer, ckpt_dir: Path) -> tuple[Any, int]:
-    """Resume from the newest complete checkpoint in ckpt_dir if one exists.
+GENERIC_LIKELY = "the learning rate (model_zoo.<model>.lr), alpha, tau"
 
-    Returns (TrainOutput, number of optimizer steps this call ran).
+
+def train_with_resume(trainer, ckpt_dir: Path, likely: str = GENERIC_LIKELY) -> tuple[Any, int]:
+    """Resume from the newest complete checkpoint in ckpt_dir if one exists; guarded (see the module doc).
+
+    `likely` names the params an error message blames. Returns (TrainOutput, optimizer steps this call ran).
     """
+    trainer.add_callback(_guard_callback(likely))
+    if trainer.data_collator is not None:
+        trainer.data_collator = _LabelGuard(trainer.data_collator, likely)
     last = last_complete_checkpoint(Path(ckpt_dir)) if trainer.is_world_process_zero() else None
     if trainer.args.world_size > 1:  # every rank resumes from the checkpoint rank 0 chose
         import torch.distributed as dist
@@ -136,8 +201,26 @@ def train_with_resume(trainer, ckpt_dir: Path) -> tuple[Any, int]:
     start = _step(last) if last else 0
     if last:
         print(f"resuming from {last} (step {start})")
-    result = trainer.train(resume_from_checkpoint=str(last) if last else None)
+    try:
+        result = trainer.train(resume_from_checkpoint=str(last) if last else None)
+    except AlignmentTaxError:
+        _drop_if_empty(Path(ckpt_dir))  # a run stopped by the guard leaves no empty checkpoint directories
+        raise
+    if result.global_step == 0:
+        raise AlignmentTaxError("training ran 0 steps: nothing was trained (more data rows, or max_steps >= 1)")
+    require_finite_weights(trainer.model, "after training", likely)
     return result, result.global_step - start
+
+
+def _drop_if_empty(ckpt_dir: Path) -> None:
+    """Remove ckpt_dir when it holds no checkpoint, then its parents up to .checkpoints while they are empty."""
+    if ckpt_dir.is_dir() and not any(ckpt_dir.glob("checkpoint-*")):
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+        for parent in ckpt_dir.parents:
+            inside = parent == CHECKPOINTS or CHECKPOINTS in parent.parents
+            if not inside or not parent.is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def last_logged_loss(trainer):
