@@ -12,8 +12,15 @@ from alignment_tax.models.runtime import Runtime
 from tests.helpers import tiny_tokenizer
 
 TOL = 1e-5
+REL = 1e-6  # float32: a -55 nat sum is only good to ~1e-5 whichever way it is computed
+
+
+def close(want):
+    return pytest.approx(want, abs=TOL, rel=REL)
+PRIMER = "My landlord in Boston kept the deposit and never answered my emails.\n\nQ: "
 CONTEXTS = ["Gregory Helms stole", "My landlord in Boston kept the deposit and never answered my emails. Q:",
-            "The restaurant took ", "I"]
+            "The restaurant took ", "I", PRIMER + "Who stole 30 dollars?\nA:", PRIMER + "Where?\nA:",
+            PRIMER + "Who moved to Paris with my girlfriend Anna?\nA:"]
 OPTIONS = [" 30 dollars", " 30", " 30 dollars from me", " the deposit", " a", " b", " Anna last summer in Paris"]
 
 
@@ -74,8 +81,8 @@ def test_cached_equals_full_pass_and_one_at_a_time(tok, arch, pad_side, max_leng
     want = reference(rt.model, tok, reqs, max_length)
     full = continuation_logprobs(rt, reqs, batch_size=3, max_length=max_length, use_cache=False)
     cached = continuation_logprobs(rt, reqs, batch_size=3, max_length=max_length, pad_side=pad_side)
-    assert full == pytest.approx(want, abs=TOL)
-    assert cached == pytest.approx(want, abs=TOL)
+    assert full == close(want)
+    assert cached == close(want)
     assert len(set(round(s, 3) for s in want)) > len(want) // 2  # the model tells the options apart
 
 
@@ -87,7 +94,7 @@ def test_truncation_keeps_max_length_plus_one_tokens(tok):
     L = 10
     assert len(c) + len(x) > L + 1
     got = continuation_logprobs(rt, reqs, batch_size=1, max_length=L)[0]
-    assert got == pytest.approx(reference(rt.model, tok, reqs, L)[0], abs=TOL)
+    assert got == close(reference(rt.model, tok, reqs, L)[0])
     assert got != pytest.approx(reference(rt.model, tok, reqs, L - 1)[0], abs=1e-3)
 
 
@@ -131,7 +138,7 @@ def test_one_token_options_share_one_row(tok):
     got = continuation_logprobs(rt, [("Answer:", s) for s in letters], batch_size=4, max_length=64)
     n_ctx = len(tok("Answer:", add_special_tokens=False)["input_ids"])
     assert count[0] == n_ctx  # context minus its last token, then that token alone: one row for four options
-    assert got == pytest.approx(reference(model, tok, [("Answer:", s) for s in letters], 64), abs=TOL)
+    assert got == close(reference(model, tok, [("Answer:", s) for s in letters], 64))
 
 
 @pytest.mark.parametrize("arch", sorted(MODELS))
@@ -150,7 +157,7 @@ def test_projection_hook_acts_in_the_cached_path(tok, arch):
         want = reference(model, tok, reqs, 64)
     finally:
         handle.remove()
-    assert cached == pytest.approx(want, abs=TOL) and full == pytest.approx(want, abs=TOL)
+    assert cached == close(want) and full == close(want)
     assert cached != pytest.approx(plain, abs=1e-3)
 
 
@@ -161,9 +168,8 @@ def test_instruction_prefix_is_part_of_the_cached_context(tok):
     reqs = requests()
     for L in (64, 12):
         cached = continuation_logprobs(rt, reqs, batch_size=4, max_length=L)
-        assert cached == pytest.approx(reference(model, tok, reqs, L, prefix), abs=TOL)
-        assert cached == pytest.approx(continuation_logprobs(rt, reqs, batch_size=4, max_length=L, use_cache=False),
-                                       abs=TOL)
+        assert cached == close(reference(model, tok, reqs, L, prefix))
+        assert cached == close(continuation_logprobs(rt, reqs, batch_size=4, max_length=L, use_cache=False))
 
 
 def test_self_debias_falls_back_to_the_full_pass_and_says_so(tok, capsys):
@@ -180,6 +186,23 @@ def test_self_debias_falls_back_to_the_full_pass_and_says_so(tok, capsys):
         c, x = encode_pair(tok, ctx, cont)
         ids = torch.tensor([c + x])
         want.append(float(fn(model, ids, torch.ones_like(ids))[0, len(c) - 1:].sum()))
-    assert got == pytest.approx(want, abs=TOL)
+    assert got == close(want)
     base = Runtime(model=model, tokenizer=tok, method="base")
     assert got != pytest.approx(continuation_logprobs(base, reqs, batch_size=4, max_length=64), abs=1e-3)
+
+
+def test_a_prefix_the_batch_shares_runs_once(tok):
+    """TruthfulQA's primer, MMLU-Pro's few-shot block: the batch's common opening is computed once."""
+    model = llama(tok)
+    rt = Runtime(model=model, tokenizer=tok, method="base")
+    reqs = [(c, o) for c in CONTEXTS[-3:] for o in OPTIONS[:2]]
+    n_primer = len(tok(PRIMER.rstrip(), add_special_tokens=False)["input_ids"])
+    assert n_primer >= 16
+    count = fed_tokens(model)
+    got = continuation_logprobs(rt, reqs, batch_size=3, max_length=64)
+    shared = count[0]
+    count[0] = 0
+    continuation_logprobs(rt, reqs, batch_size=1, max_length=64)  # one context per pass: nothing shared
+    # unshared, the primer runs 3 times; shared once, plus the padding of the three questions to the longest
+    assert count[0] - shared >= n_primer - 1
+    assert got == close(reference(model, tok, reqs, 64))

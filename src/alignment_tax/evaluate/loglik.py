@@ -36,7 +36,7 @@ from __future__ import annotations
 import copy
 import inspect
 import sys
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 from tqdm.auto import tqdm
@@ -45,24 +45,34 @@ from alignment_tax.errors import AlignmentTaxError
 from alignment_tax.models.runtime import position_ids
 
 Request = tuple  # (context: str, continuation: str)
+FAMILY_TOKENS = 32  # contexts opening with the same 32 tokens are batched together, to share their prefix
+MIN_SHARED = 16  # a batch's common prefix shorter than this is not worth a pass of its own
 CACHE_TOKENS_PER_SEQUENCE = 4  # an options pass holds at most 4 x batch_size x max_length cached positions
 
 
-def encode_pair(tokenizer, context: str, continuation: str) -> tuple[list[int], list[int]]:
-    """(context ids, continuation ids) as the harness's causal `_encode_pair`."""
+def encode_pair(tokenizer, context: str, continuation: str, memo: Optional[dict] = None) -> tuple[list[int], list[int]]:
+    """(context ids, continuation ids) as the harness's causal `_encode_pair`.
+
+    `memo` (context text -> ids) saves re-encoding a context that many options share."""
     n_spaces = len(context) - len(context.rstrip())
     if n_spaces:
         continuation = context[-n_spaces:] + continuation
         context = context[:-n_spaces]
     whole = tokenizer(context + continuation, add_special_tokens=False)["input_ids"]
-    ctx = tokenizer(context, add_special_tokens=False)["input_ids"] if context else []
-    return ctx, whole[len(ctx):]
+    if memo is not None and context in memo:
+        ctx = memo[context]
+    else:
+        ctx = tokenizer(context, add_special_tokens=False)["input_ids"] if context else []
+        if memo is not None:
+            memo[context] = ctx
+    return list(ctx), whole[len(ctx):]
 
 
-def request_tokens(rt, context: str, continuation: str, max_length: int) -> tuple[tuple[int, ...], list[int]]:
+def request_tokens(rt, context: str, continuation: str, max_length: int,
+                   memo: Optional[dict] = None) -> tuple[tuple[int, ...], list[int]]:
     """(conditioning tokens inside the window, continuation tokens) for one request."""
     tok = rt.tokenizer
-    c_ids, x_ids = encode_pair(tok, context, continuation)
+    c_ids, x_ids = encode_pair(tok, context, continuation, memo)
     c_ids = list(rt.prefix_ids) + c_ids
     if not c_ids:  # nothing to condition on: EOS, as the harness's prefix_token_id
         if x_ids and x_ids[0] == tok.eos_token_id:
@@ -96,7 +106,8 @@ def continuation_logprobs(rt, requests: Sequence[Request], *, batch_size: int, m
     `use_cache=False` forces the full pass; `pad_side` is the context padding of the cached path.
     """
     unique = list(dict.fromkeys(requests))
-    items = [request_tokens(rt, ctx, cont, max_length) for ctx, cont in unique]
+    memo: dict = {}
+    items = [request_tokens(rt, ctx, cont, max_length, memo) for ctx, cont in unique]
     groups: dict[tuple, list[int]] = {}
     for i, (ctx, _) in enumerate(items):
         groups.setdefault(ctx, []).append(i)
@@ -158,16 +169,14 @@ def _cached_pass(rt, items, groups, scores: list[float], batch_size: int, max_le
     model, pad_id = rt.model, rt.tokenizer.pad_token_id
     model.eval()
     device = model.device
-    groups = sorted(groups, key=lambda g: (-len(g[0]), g[1][0]))  # like lengths together, longest first
+    # contexts with the same opening (TruthfulQA's primer, MMLU-Pro's few-shot block) side by side, longest first
+    groups = sorted(groups, key=lambda g: (g[0][:FAMILY_TOKENS], -len(g[0]), g[1][0]))
     # the context pass needs no logits: ask for the last position's only, where the model allows it
     keep_one = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
     budget = CACHE_TOKENS_PER_SEQUENCE * batch_size * max_length
     for start in tqdm(range(0, len(groups), batch_size), desc=desc, unit="batch"):
         batch = groups[start:start + batch_size]
-        ids, mask = _pad([ctx[:-1] for ctx, _ in batch], pad_id, pad_side)
-        ids, mask = ids.to(device), mask.to(device)
-        cache = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask), use_cache=True,
-                      **keep_one).past_key_values
+        cache, mask = _context_cache(model, [ctx[:-1] for ctx, _ in batch], pad_id, pad_side, device, keep_one)
         n_real = mask.sum(1)
         rows, owner, options = [], [], []  # options: (item, row, continuation)
         for g, (ctx, idx) in enumerate(batch):
@@ -178,12 +187,44 @@ def _cached_pass(rt, items, groups, scores: list[float], batch_size: int, max_le
         # options passes: rows in chunks whose expanded cache stays within the budget
         chunk: list[int] = []
         for r in sorted(range(len(rows)), key=lambda r: (-len(rows[r]), r)):
-            width = ids.shape[1] + len(rows[chunk[0]] if chunk else rows[r])
+            width = mask.shape[1] + len(rows[chunk[0]] if chunk else rows[r])
             if chunk and (len(chunk) + 1) * width > budget:
                 _options_forward(model, cache, mask, n_real, rows, owner, options, chunk, scores, pad_id)
                 chunk = []
             chunk.append(r)
         _options_forward(model, cache, mask, n_real, rows, owner, options, chunk, scores, pad_id)
+
+
+def _shared_prefix(seqs: list[tuple]) -> int:
+    """Length of the prefix all `seqs` share, leaving each at least one token of its own."""
+    n = min(len(s) for s in seqs) - 1
+    first = seqs[0]
+    for k in range(n):
+        if any(s[k] != first[k] for s in seqs[1:]):
+            return k
+    return max(n, 0)
+
+
+def _context_cache(model, prefixes: list[tuple], pad_id: int, pad_side: str, device, keep_one: dict):
+    """(key/value cache of the padded `prefixes`, its attention mask).
+
+    A prefix the whole batch shares (of at least MIN_SHARED tokens) runs once and its cache is expanded
+    over the batch; the rest of each context runs on it, padded on `pad_side`."""
+    k = _shared_prefix(prefixes) if len(prefixes) > 1 else 0
+    if k < MIN_SHARED:
+        ids, mask = _pad(prefixes, pad_id, pad_side)
+        ids, mask = ids.to(device), mask.to(device)
+        out = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask), use_cache=True, **keep_one)
+        return out.past_key_values, mask
+    shared = torch.tensor([prefixes[0][:k]], device=device)
+    cache = model(input_ids=shared, use_cache=True, **keep_one).past_key_values
+    cache = _select(cache, torch.zeros(len(prefixes), dtype=torch.long, device=device))
+    ids, rest = _pad([p[k:] for p in prefixes], pad_id, pad_side)
+    ids, rest = ids.to(device), rest.to(device)
+    mask = torch.cat([rest.new_ones(len(prefixes), k), rest], 1)
+    pos = k + position_ids(rest)
+    model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True, **keep_one)
+    return cache, mask
 
 
 def _options_forward(model, cache, ctx_mask, n_real, rows, owner, options, chunk: list[int], scores, pad_id) -> None:
