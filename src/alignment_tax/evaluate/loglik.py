@@ -45,7 +45,7 @@ from alignment_tax.errors import AlignmentTaxError
 from alignment_tax.models.runtime import position_ids
 
 Request = tuple  # (context: str, continuation: str)
-FAMILY_TOKENS = 32  # contexts opening with the same 32 tokens are batched together, to share their prefix
+FAMILY_TOKENS = 16  # contexts opening with the same 16 tokens are batched together, to share their prefix
 MIN_SHARED = 16  # a batch's common prefix shorter than this is not worth a pass of its own
 CACHE_TOKENS_PER_SEQUENCE = 4  # an options pass holds at most 4 x batch_size x max_length cached positions
 
@@ -174,8 +174,15 @@ def _cached_pass(rt, items, groups, scores: list[float], batch_size: int, max_le
     # the context pass needs no logits: ask for the last position's only, where the model allows it
     keep_one = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
     budget = CACHE_TOKENS_PER_SEQUENCE * batch_size * max_length
-    for start in tqdm(range(0, len(groups), batch_size), desc=desc, unit="batch"):
-        batch = groups[start:start + batch_size]
+    # batches never straddle two families, or the common prefix would be lost to the whole batch
+    batches, run = [], []
+    for g in groups:
+        if run and (len(run) == batch_size or run[0][0][:FAMILY_TOKENS] != g[0][:FAMILY_TOKENS]):
+            batches.append(run)
+            run = []
+        run.append(g)
+    batches.append(run)
+    for batch in tqdm(batches, desc=desc, unit="batch"):
         cache, mask = _context_cache(model, [ctx[:-1] for ctx, _ in batch], pad_id, pad_side, device, keep_one)
         n_real = mask.sum(1)
         rows, owner, options = [], [], []  # options: (item, row, continuation)
