@@ -64,18 +64,13 @@ def useful_flops(model, prompt_lengths: list[int], new_tokens: int) -> float:
 def run_mode(model, tok, prompts, *, batch_size: int, new_tokens: int, static: bool, device: str):
     from alignment_tax.evaluate.generate import generate
 
-    kwargs = {"cache_implementation": "static"} if static else {}
-    original = model.generate
-    model.generate = lambda **kw: original(**kw, **kwargs)  # the pipeline's generate(), one extra setting
-    try:
-        sync(device)
-        start = time.perf_counter()
-        texts = generate(model, tok, prompts, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                         batch_size=batch_size, desc="static" if static else f"batch {batch_size}")
-        sync(device)
-        seconds = time.perf_counter() - start
-    finally:
-        model.generate = original
+    sync(device)
+    start = time.perf_counter()
+    texts = generate(model, tok, prompts, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                     batch_size=batch_size, desc="static" if static else f"batch {batch_size}",
+                     cache_implementation="static" if static else None)
+    sync(device)
+    seconds = time.perf_counter() - start
     return texts, seconds
 
 
