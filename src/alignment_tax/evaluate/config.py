@@ -23,7 +23,7 @@ REPORT_INTERVALS = ("t", "bca", "percentile")  # report/bootstrap.py INTERVALS
 @dataclass
 class TruthfulQAConfig:
     rows: int = 24  # seeded random subset of data/prepared/truthfulqa (0 = all prepared questions)
-    batch_size: int = 16  # sequences per forward (log-likelihoods) and per generate call
+    batch_size: int = 16  # contexts (questions) per log-likelihood forward, prompts per generate call
     max_new_tokens: int = 32  # greedy answer length cap; the answer also stops at a blank line
     min_new_tokens: int = 4  # lm-eval: 0; a floor keeps a tiny LM from answering with an immediate EOS
     judge: str = "none"  # none (offline: the judge metrics are absent, not zero) | hf (the paper's Llama judges)

@@ -39,10 +39,14 @@ def left_pad(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
 def generate(model, tokenizer, prompts: list[list[int]], *, max_new_tokens: int, batch_size: int,
              num_beams: int = 1, do_sample: bool = False, no_repeat_ngram_size: int = 0,
              min_new_tokens: int = 0, logits_processor=None, desc: str = "generate",
-             top_p: float = 1.0, temperature: float = 1.0) -> list[str]:
+             top_p: float = 1.0, temperature: float = 1.0, cache_implementation: str | None = None) -> list[str]:
     """`logits_processor`: a method's decoding-time change (Runtime.logits_processor), or None.
-    `top_p`/`temperature` apply only when sampling (seed torch first for reproducible samples)."""
+    `top_p`/`temperature` apply only when sampling (seed torch first for reproducible samples).
+    `cache_implementation`: None (dynamic KV cache) or "static" (preallocated; faster on CPU in
+    benchmarks/generation_throughput.py with identical greedy outputs, see benchmarks/RESULTS.md)."""
     sampling = {"top_p": top_p, "temperature": temperature} if do_sample else {}
+    if cache_implementation:
+        sampling["cache_implementation"] = cache_implementation
     model.eval()
     order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
     out: list[str] = [""] * len(prompts)

@@ -8,7 +8,12 @@ interface, so every method is scored by the same code:
                        instruction); [] for most methods
   rt.logits_processor  a LogitsProcessorList for `generate` (Self-Debias); empty otherwise
   rt.token_logprobs(ids, mask) -> [B, T-1] log p(ids[:, t] | ids[:, :t]), for log-likelihood
-                       benchmarks; a decoding-time method may replace it (`logprob_fn`)
+                       benchmarks; a decoding-time method may replace it (`logprob_fn`). The
+                       last token of each row is only a target, never fed to the model, so a
+                       T-token row needs T-1 positions (lm-eval's `inp[:-1]`)
+  rt.shares_context_cache  whether log-likelihoods may run a context once and reuse its
+                       key/value cache for every continuation (evaluate.loglik): true unless
+                       `logprob_fn` is replaced
 
 Hidden-state projections (INLP, SentenceDebias) are forward hooks on the model
 itself, so they act in `generate` and in `token_logprobs` alike. What a method
@@ -39,8 +44,9 @@ INSTALLERS: dict = {
 
 @torch.no_grad()
 def plain_token_logprobs(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    out = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask))
-    logp = torch.log_softmax(out.logits[:, :-1].float(), dim=-1)
+    inp, inp_mask = ids[:, :-1], mask[:, :-1]  # the last token is only a target
+    out = model(input_ids=inp, attention_mask=inp_mask, position_ids=position_ids(inp_mask))
+    logp = torch.log_softmax(out.logits.float(), dim=-1)
     return logp.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
 
 
@@ -56,6 +62,11 @@ class Runtime:
 
     def with_prefix(self, ids: list[int]) -> list[int]:
         return list(self.prefix_ids) + list(ids)
+
+    @property
+    def shares_context_cache(self) -> bool:
+        # a replaced log-prob function sees whole sequences; forward hooks act in cached forwards too
+        return self.logprob_fn is None
 
     def token_logprobs(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         self.model.eval()

@@ -126,7 +126,8 @@ def make_logprob_fn(prefix_ids: list[list[int]], decay_constant: float, epsilon:
     @torch.no_grad()
     def logprob_fn(model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         t = ids.shape[1]
-        regular = model(input_ids=ids, attention_mask=mask, position_ids=position_ids(mask)).logits[:, :-1]
+        inp, inp_mask = ids[:, :-1], mask[:, :-1]  # the last token is only a target (Runtime.token_logprobs)
+        regular = model(input_ids=inp, attention_mask=inp_mask, position_ids=position_ids(inp_mask)).logits
         keep = _window(prefix_ids, t, max_positions(model))
         start = t - keep  # positions before `start` do not fit behind the prefixes: left as they are (alpha = 0)
         p_biased = None
