@@ -28,7 +28,7 @@ PARAMS_FILE = "params.yaml"
 KNOWN_METHODS = ("base", "contrastive") + debias_config.METHODS
 KNOWN_BUILDERS = ("tiny_gpt2",)
 KNOWN_PRECISIONS = ("fp32", "fp16", "bf16")
-KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "hf")
+KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "bilstm", "hf")
 KNOWN_FAITHFULNESS_SCORERS = ("entity_support", "nli")
 KNOWN_CONTRASTIVE_SOURCES = ("augmented", "reference_and_title")
 
