@@ -3,7 +3,8 @@
 Inputs: data/prepared/comments/{train,heldout}.jsonl ({"id", "text", "toxic": 0|1, "source"}); the wheel
 toxic-comment-classifier==0.3.0 from PyPI (`pip download --no-deps`, sha256-pinned; scorers/bilstm.py).
 Outputs: models/scorers/toxicity/ (TfidfLogReg artifacts, bilstm/, choice.json), metrics/scorers/toxicity.json.
-The scorer with the highest held-out ROC-AUC is chosen (ties: tfidf_logreg, then profanity_check).
+Candidates: params scorers.toxicity.candidates. The one with the highest held-out ROC-AUC is chosen
+(ties: tfidf_logreg, then profanity_check, then bilstm).
 Caveat: alt-profanity-check (Davidson et al. + Jigsaw-Kaggle) and the BiLSTM (Jigsaw-Kaggle train,
 159,571 Wikipedia talk comments) were trained on Wikipedia talk comments; the held-out
 wiki_toxicity_nonfuzzed set comes from Wikipedia talk pages too and may share rows with their training
@@ -24,6 +25,7 @@ from alignment_tax.scorers.toxicity import (BILSTM_SUBDIR, CHOICE_FILE, DEFAULT_
 
 TRAIN, HELDOUT = "data/prepared/comments/train.jsonl", "data/prepared/comments/heldout.jsonl"
 METRICS = "metrics/scorers/toxicity.json"
+WHEEL_CACHE = ".cache/wheels"  # the downloaded BiLSTM wheel, kept outside DVC outputs so a rerun needs no network
 
 
 def read_labelled(path: str) -> tuple[list[str], list[int]]:
@@ -47,11 +49,16 @@ def main() -> None:
     tcfg = cfg.scorers.toxicity
     train_x, train_y = read_labelled(TRAIN)  # both read before anything is written
     held_x, held_y = read_labelled(HELDOUT)
-    with tempfile.TemporaryDirectory() as tmp:  # the wheel is read once, converted, and not kept
-        build_artifact(Path(tmp) / BILSTM_SUBDIR)
-        bilstm = BiLSTMToxicity.load(Path(tmp) / BILSTM_SUBDIR)
-        bilstm_files = {f.name: f.read_bytes() for f in (Path(tmp) / BILSTM_SUBDIR).iterdir()}
-    scorers = [train_tfidf_logreg(train_x, train_y, tcfg, seed=cfg.seed), ProfanityCheck(), bilstm]
+    scorers, bilstm_files = [], {}
+    if "tfidf_logreg" in tcfg.candidates:
+        scorers.append(train_tfidf_logreg(train_x, train_y, tcfg, seed=cfg.seed))
+    if "profanity_check" in tcfg.candidates:
+        scorers.append(ProfanityCheck())
+    if "bilstm" in tcfg.candidates:
+        with tempfile.TemporaryDirectory() as tmp:  # converted once here; only the JSON + safetensors are kept
+            build_artifact(Path(tmp) / BILSTM_SUBDIR, wheel_cache=WHEEL_CACHE)
+            scorers.append(BiLSTMToxicity.load(Path(tmp) / BILSTM_SUBDIR))
+            bilstm_files = {f.name: f.read_bytes() for f in (Path(tmp) / BILSTM_SUBDIR).iterdir()}
     auc, prec, rec, secs = {}, {}, {}, {}
     for s in scorers:
         t1 = time.time()
@@ -64,10 +71,13 @@ def main() -> None:
     chosen = max(auc, key=lambda n: (auc[n], -OFFLINE_SCORERS.index(n)))
     choice = {"chosen": chosen, "auc": auc, "heldout": "wiki_toxicity_nonfuzzed", "n_heldout": len(held_y)}
     with atomic_dir(DEFAULT_ARTIFACT_DIR) as tmp:
-        scorers[0].save(tmp)
-        (tmp / BILSTM_SUBDIR).mkdir()
-        for fname, data in bilstm_files.items():
-            (tmp / BILSTM_SUBDIR / fname).write_bytes(data)
+        for s in scorers:
+            if s.name == "tfidf_logreg":
+                s.save(tmp)
+        if bilstm_files:
+            (tmp / BILSTM_SUBDIR).mkdir()
+            for fname, data in bilstm_files.items():
+                (tmp / BILSTM_SUBDIR / fname).write_bytes(data)
         write_json(tmp / CHOICE_FILE, choice)
     write_json(METRICS, {
         "auc": auc, "chosen": chosen, "threshold": tcfg.threshold,
