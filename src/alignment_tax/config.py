@@ -117,7 +117,7 @@ class ToxicityScorerConfig:
 
 @dataclass
 class FaithfulnessScorerConfig:
-    name: str = "entity_support"
+    name: str = "minilm_support"  # chosen by reports/scorer_validation.md (docs/scorers.md)
     hf_id: str = "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli"  # used when name == "nli"
     lm_model: str = "tiny"  # lm_pmi: zoo entry whose models/base/<entry> is the scoring LM (must be in `models`)
     lm_precision: str = "bf16"  # lm_pmi weights dtype (bf16 ~3x fp32 on this CPU; PMI agrees to r 0.9999)
