@@ -57,7 +57,9 @@ def test_numpy_forward_matches_torch_lstm():
     bad = dict(w)
     u = w["fwd_recurrent"].shape[0]
     perm = np.r_[0:u, 2 * u:3 * u, u:2 * u, 3 * u:4 * u]
-    bad["fwd_kernel"], bad["fwd_recurrent"], bad["fwd_bias"] = w["fwd_kernel"][:, perm], w["fwd_recurrent"][:, perm], w["fwd_bias"][perm]
+    for k in ("fwd_kernel", "fwd_recurrent"):
+        bad[k] = w[k][:, perm]
+    bad["fwd_bias"] = w["fwd_bias"][perm]
     assert np.abs(B.BiLSTMToxicity(model.tok, bad).forward(ids) - want).max() > 1e-3
 
 

@@ -92,7 +92,8 @@ class MiniLMSupport:
         n = len(summaries)
         src_sents = {s: self._sentences(s) or [s] for s in set(sources)}
         sum_sents = [self._sentences(s) for s in summaries]
-        uniq = sorted({x for v in src_sents.values() for x in v} | {x for v in sum_sents for x in v}, key=len)  # less padding
+        sents = {x for v in src_sents.values() for x in v} | {x for v in sum_sents for x in v}
+        uniq = sorted(sents, key=len)  # similar lengths share a batch: less padding
         emb = dict(zip(uniq, self.encoder.encode(uniq)))
         support, worst = np.zeros(n), np.zeros(n)
         for i, (src, sents) in enumerate(zip(sources, sum_sents)):
