@@ -33,8 +33,8 @@ from alignment_tax.grid import KNOWN_METHODS  # noqa: F401 - re-exported: stages
 PARAMS_FILE = "params.yaml"
 KNOWN_BUILDERS = ("tiny_gpt2", "smollm2_gguf")  # models/build.py
 KNOWN_PRECISIONS = ("fp32", "fp16", "bf16")
-KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "hf")
-KNOWN_FAITHFULNESS_SCORERS = ("entity_support", "nli")
+KNOWN_TOXICITY_SCORERS = ("offline_best", "tfidf_logreg", "profanity_check", "bilstm", "hf")
+KNOWN_FAITHFULNESS_SCORERS = ("entity_support", "minilm_support", "lm_pmi", "nli")
 KNOWN_FAITHFULNESS_REFERENCES = ("post", "summary")  # evaluate/tldr.py FAITHFULNESS_REFERENCES
 KNOWN_CONTRASTIVE_SOURCES = ("augmented", "reference_and_title")
 
@@ -140,13 +140,20 @@ class ToxicityScorerConfig:
     threshold: float = 0.4  # a text scoring >= threshold counts as toxic (paper: 0.4)
     tfidf_max_features: int = 50000
     tfidf_C: float = 4.0
+    candidates: List[str] = field(default_factory=lambda: ["tfidf_logreg", "profanity_check", "bilstm"])  # offline_best
 
 
 @dataclass
 class FaithfulnessScorerConfig:
-    name: str = "entity_support"
+    name: str = "minilm_support"  # chosen by reports/scorer_validation.md (docs/scorers.md)
     hf_id: str = "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli"  # used when name == "nli"
     reference: str = "post"  # TL;DR: faithful to the post (paper) | to the reference summary (authors' code)
+    lm_model: str = "tiny"  # lm_pmi: zoo entry whose models/base/<entry> is the scoring LM (must be in `models`)
+    lm_precision: str = "bf16"  # lm_pmi weights dtype (bf16 ~3x fp32 on this CPU; PMI agrees to r 0.9999)
+    lm_batch_size: int = 8  # summaries per lm_pmi forward
+    max_source_tokens: int = 384  # lm_pmi: the post is cut to this many tokens
+    max_summary_tokens: int = 64  # lm_pmi: the summary is cut to this many tokens
+    threads: int = 1  # torch threads for lm_pmi / minilm_support (0 = torch's default)
 
 
 @dataclass
@@ -373,6 +380,18 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
            f"'{s.faithfulness.name}' is not one of {', '.join(KNOWN_FAITHFULNESS_SCORERS)}")
     _check(s.faithfulness.reference in KNOWN_FAITHFULNESS_REFERENCES, source, "scorers.faithfulness.reference",
            f"'{s.faithfulness.reference}' is not one of {', '.join(KNOWN_FAITHFULNESS_REFERENCES)}")
+    cands = list(s.toxicity.candidates)
+    _check(len(cands) > 0 and len(set(cands)) == len(cands)
+           and set(cands) <= {"tfidf_logreg", "profanity_check", "bilstm"}, source, "scorers.toxicity.candidates",
+           f"must be distinct entries of tfidf_logreg, profanity_check, bilstm, got {cands}")
+    f = s.faithfulness
+    # evaluate_tldr depends on models/base/<lm_model>: its base stage must be in the graph
+    _check(f.lm_model in cfg.models, source, "scorers.faithfulness.lm_model",
+           f"'{f.lm_model}' must be one of models ({', '.join(cfg.models)}), so its base stage is built")
+    _check(f.lm_precision in ("fp32", "bf16"), source, "scorers.faithfulness.lm_precision", "must be fp32 or bf16")
+    for k in ("lm_batch_size", "max_source_tokens", "max_summary_tokens"):
+        _check(f[k] >= 1, source, f"scorers.faithfulness.{k}", f"must be >= 1, got {f[k]}")
+    _check(f.threads >= 0, source, "scorers.faithfulness.threads", f"must be >= 0, got {f.threads}")
     c = cfg.contrastive
     _check(c.source in KNOWN_CONTRASTIVE_SOURCES, source, "contrastive.source",
            f"'{c.source}' is not one of {', '.join(KNOWN_CONTRASTIVE_SOURCES)}")

@@ -1,7 +1,13 @@
 """Faithfulness of a summary to its source: `scorer.score(sources, summaries)`.
 
 Returns a dict of float arrays (one value per pair): "faithfulness", the
-headline in [0, 1], plus the components it is made of.
+headline, plus the components it is made of. Scorers (params
+`scorers.faithfulness.name`; evidence for the choice: docs/scorers.md):
+  * lm_pmi (scorers/lm_pmi.py) -- log p(summary | post) - log p(summary) per
+    token under a causal LM, nats/token (unbounded; ~0 for generic text);
+  * minilm_support (scorers/minilm.py) -- MiniLM sentence support, [0, 1];
+  * entity_support (below) -- entity / content-word overlap, [0, 1];
+  * nli (below) -- a Hub NLI model's P(entailment), [0, 1].
 
 EntitySupport (offline default) -- support of the summary's surface content by
 the source:
@@ -135,7 +141,20 @@ class NLIFaithfulness:
 
 def load_faithfulness_scorer(scfg, nlp=None):
     """The scorer params.yaml `scorers` (ScorersConfig) asks for; `nlp` reuses a loaded spaCy pipeline."""
-    name = scfg.faithfulness.name
+    f = scfg.faithfulness
+    name = f.name
+    if name == "lm_pmi":
+        from alignment_tax.models.loader import load_causal_lm, model_dir
+        from alignment_tax.scorers.lm_pmi import LMPointwiseMI
+
+        model, tok = load_causal_lm(model_dir(f.lm_model, "base"), precision=f.lm_precision)
+        return LMPointwiseMI(model, tok, batch_size=f.lm_batch_size, max_source_tokens=f.max_source_tokens,
+                             max_summary_tokens=f.max_summary_tokens, threads=f.threads,
+                             label=f"{f.lm_model}/{f.lm_precision}")
+    if name == "minilm_support":
+        from alignment_tax.scorers.minilm import MiniLMSupport
+
+        return MiniLMSupport(batch_size=scfg.batch_size, threads=f.threads)
     if name == "entity_support":
         return EntitySupport(nlp if nlp is not None else load_ner(scfg.ner_model), batch_size=scfg.batch_size)
     if name == "nli":

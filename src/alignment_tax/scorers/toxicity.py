@@ -11,6 +11,8 @@
   (params, vocabularies) + safetensors (idf, coef, intercept), never pickle, and
   rebuilt into the same sklearn estimators on load: identical scores.
 * `ProfanityCheck` -- alt-profanity-check's packaged linear SVM (its own files).
+* `BiLSTMToxicity` (scorers/bilstm.py) -- the Keras BiLSTM of PyPI toxic-comment-classifier,
+  converted by the stage into models/scorers/toxicity/bilstm/ and run in numpy.
 * `HFToxicity` -- the paper path: a Hub classifier (unitary/toxic-bert),
   sigmoid of the "toxic" logit. Needs the Hub (or a local copy of the model).
 
@@ -33,6 +35,8 @@ STATE_FILE = "tfidf_logreg.json"
 ARRAYS_FILE = "tfidf_logreg.safetensors"
 FORMAT = "alignment_tax.tfidf_logreg/1"
 REBUILD_HINT = "run `dvc repro toxicity_scorer`"
+BILSTM_SUBDIR = "bilstm"  # the converted BiLSTM inside DEFAULT_ARTIFACT_DIR
+OFFLINE_SCORERS = ("tfidf_logreg", "profanity_check", "bilstm")  # offline_best chooses among these
 
 # Everything that determines the vectorizers' transform; saved with the model.
 _VECTORIZER_PARAMS = (
@@ -240,12 +244,16 @@ def load_toxicity_scorer(scfg, artifact_dir: str | os.PathLike = DEFAULT_ARTIFAC
             name = json.loads(choice_path.read_text(encoding="utf-8"))["chosen"]
         except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
             raise AlignmentTaxError(f"{choice_path}: malformed, no 'chosen' key ({REBUILD_HINT})") from None
-        if name not in ("tfidf_logreg", "profanity_check"):
+        if name not in OFFLINE_SCORERS:
             raise AlignmentTaxError(f"{choice_path}: unknown chosen scorer '{name}' ({REBUILD_HINT})")
     if name == "tfidf_logreg":
         return TfidfLogReg.load(artifact_dir)
     if name == "profanity_check":
         return ProfanityCheck()
+    if name == "bilstm":
+        from alignment_tax.scorers.bilstm import BiLSTMToxicity
+
+        return BiLSTMToxicity.load(artifact_dir / BILSTM_SUBDIR)
     if name == "hf":
         return HFToxicity(scfg.toxicity.hf_id, batch_size=scfg.batch_size)
     raise AlignmentTaxError(f"params.yaml: scorers.toxicity.name: unknown scorer '{name}'")
