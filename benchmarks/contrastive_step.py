@@ -159,6 +159,8 @@ def time_steps(model, batch, alpha: float, steps: int, device: str) -> tuple[lis
     ce, cl = [], []
     for i in range(steps + 1):  # one warm-up round
         a, b = one_step(model, opt, batch, 0.0, device), one_step(model, opt, batch, alpha, device)
+        print(f"  round {i}{' (warm-up)' if i == 0 else ''}: CE {a * 1000:.1f} ms, contrastive {b * 1000:.1f} ms",
+              file=sys.stderr, flush=True)
         if i >= 1:
             ce.append(a)
             cl.append(b)

@@ -263,3 +263,29 @@ def test_defaults_are_the_papers_text_and_names_match_the_code():
 def test_unknown_switch_value_is_one_line_naming_the_key(key):
     with pytest.raises(AlignmentTaxError, match=rf"contrastive\.{key}: 'nope' is not one of"):
         load_params(overrides={"contrastive": {key: "nope"}})
+
+
+# --- the step benchmark's FLOP model (benchmarks/contrastive_step.py) ---------------------
+
+def test_flop_model_counts_by_hand(tok):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "contrastive_step.py"
+    spec = importlib.util.spec_from_file_location("contrastive_step", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    lm = tiny_model(tok)  # 2 layers, d = 32: body matmuls 2 * (4 d^2 + 2 * d * 4d) = 24,576 weights
+    fm = bench.FlopModel(lm, 8)
+    assert fm.p_body == 2 * (4 * 32 * 32 + 2 * 32 * 128) and fm.d == 32 and fm.layers == 2
+    assert fm.pass_(3, 5, 7) == 2 * fm.p_body * 15 + 4 * 2 * 32 * 3 * 5 * 7
+    b = post_batch(tok)
+    p_len, lens = b["cl_prompt_mask"].sum(1), b["cl_attention_mask"].sum(1)
+    w, p_w = int(lens.max()), int(p_len.max())
+    n = len(lens)
+    shared = fm.pass_(3, p_w, p_w) + fm.pass_(n, w, p_w + w) + fm.head(n * w)
+    span = int((p_len[b["cl_group"]] + lens).max())
+    naive = fm.pass_(n, span, span) + fm.head(n * w)
+    assert fm.contrast_view(b, "post_and_target", chunk=n) == pytest.approx(shared)
+    assert fm.contrast_view(b, "post_and_target", shared_prefix=False, chunk=n) == pytest.approx(naive)
+    assert naive > 2 * shared  # 4 texts per source: the prompt's work is done once instead of 4 times
