@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from alignment_tax.config import load_params  # noqa: E402
 from alignment_tax.contrastive.collate import ContrastiveCollator  # noqa: E402
 from alignment_tax.contrastive.head import ProjectionHead  # noqa: E402
-from alignment_tax.contrastive.trainer import CONTRAST_CHUNK, ContrastiveLM, post_conditioned_representations  # noqa: E402
+from alignment_tax.contrastive.trainer import CONTRAST_CHUNK, ContrastiveLM  # noqa: E402
 from alignment_tax.io import read_jsonl  # noqa: E402
 from alignment_tax.models import tiny  # noqa: E402
 
@@ -172,8 +172,7 @@ def time_prefix(model, batch, steps: int, device: str) -> tuple[float, float]:
     def run(shared: bool) -> float:
         sync(device)
         t = time.perf_counter()
-        r = post_conditioned_representations(model.lm, model.head, batch, no_entity=model.no_entity,
-                                             shared_prefix=shared)
+        r = model.representations(batch, shared_prefix=shared)
         r.sum().backward()
         model.zero_grad(set_to_none=True)
         sync(device)
@@ -195,6 +194,7 @@ def main() -> None:
     ap.add_argument("--view", choices=["target", "post_and_target"], default=None,
                     help="default: params contrastive.view")
     ap.add_argument("--batch-size", type=int, default=None)
+    ap.add_argument("--chunk", type=int, default=CONTRAST_CHUNK, help="contrast texts per forward pass")
     ap.add_argument("--threads", type=int, default=1, help="torch threads on CPU (0 = torch's default)")
     a = ap.parse_args()
     if a.threads > 0:
@@ -208,6 +208,7 @@ def main() -> None:
                           tau=params.tau, toxic_weight=c.toxic_weight, label_smoothing=c.label_smoothing,
                           denominator=c.denominator, view=view, no_entity=c.no_entity,
                           toxic_weight_rule=c.toxic_weight_rule)
+    model.chunk = a.chunk
     model.to(a.device).train()
     bs = a.batch_size or entry.batch_size
     collate = ContrastiveCollator(tok, entry.max_length, c.max_summary_tokens, entry.max_positives,
@@ -219,13 +220,14 @@ def main() -> None:
     ce_times, cl_times = time_steps(model, batch, params.alpha, a.steps, a.device)
     ce, cl = statistics.median(ce_times), statistics.median(cl_times)
     fm = FlopModel(lm, c.proj_dim)
-    f_lm, f_cl = fm.lm_view(batch), fm.contrast_view(batch, view)
+    f_lm, f_cl = fm.lm_view(batch), fm.contrast_view(batch, view, chunk=a.chunk)
     lm_tokens, lm_shape = int(batch["attention_mask"].sum()), tuple(batch["input_ids"].shape)
     labelled = int((batch["labels"][:, 1:] != -100).sum())
     cl_tokens = int(batch["cl_attention_mask"].sum())
     n_params = sum(p.numel() for p in model.parameters())
     print(f"device={a.device} threads={torch.get_num_threads()} model={a.model} params={n_params / 1e6:.1f}M "
-          f"(body matmuls {fm.p_body / 1e6:.1f}M, vocab {fm.vocab}) batch={bs} view={view} rows: {source}")
+          f"(body matmuls {fm.p_body / 1e6:.1f}M, vocab {fm.vocab}) batch={bs} view={view} chunk={a.chunk} "
+          f"rows: {source}")
     print(f"LM view: {lm_tokens} tokens (padded {lm_shape[0]}x{lm_shape[1]}), {labelled} labelled; "
           f"contrast view: {batch['cl_input_ids'].shape[0]} texts, {cl_tokens} tokens"
           + (f", prompts {int(batch['cl_prompt_mask'].sum())} tokens" if view == "post_and_target" else ""))
@@ -239,7 +241,7 @@ def main() -> None:
           f"(measured/model {cl / ce / predicted:.3f}; goal <= 1.10)")
     if view == "post_and_target":
         shared, naive = time_prefix(model, batch, max(1, a.steps // 2), a.device)
-        f_naive = fm.contrast_view(batch, view, shared_prefix=False)
+        f_naive = fm.contrast_view(batch, view, shared_prefix=False, chunk=a.chunk)
         print(f"contrast view fwd+bwd: shared prefix {shared * 1000:.1f} ms, naive concatenation {naive * 1000:.1f} ms"
               f"; speed-up measured {naive / shared:.2f}x, FLOP model {f_naive / f_cl:.2f}x")
 

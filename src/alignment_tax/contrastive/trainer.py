@@ -120,11 +120,13 @@ class ContrastiveLM(nn.Module):
         self.alpha, self.tau, self.toxic_weight, self.label_smoothing = alpha, tau, toxic_weight, label_smoothing
         self.denominator, self.view, self.no_entity = denominator, view, no_entity
         self.toxic_weight_rule = toxic_weight_rule
+        self.chunk = CONTRAST_CHUNK
 
     def representations(self, inputs: dict, **kw) -> torch.Tensor:
+        kw = {"chunk": self.chunk, "no_entity": self.no_entity, **kw}
         if self.view == "post_and_target":
-            return post_conditioned_representations(self.lm, self.head, inputs, no_entity=self.no_entity, **kw)
-        return contrast_representations(self.lm, self.head, inputs, no_entity=self.no_entity, **kw)
+            return post_conditioned_representations(self.lm, self.head, inputs, **kw)
+        return contrast_representations(self.lm, self.head, inputs, **kw)
 
     def forward(self, **inputs) -> tuple[torch.Tensor, dict]:
         # L_ce from the body's states, the LM head only where a label is (see labelled_ce)
