@@ -41,7 +41,8 @@ def main() -> None:
     # with alpha = 0 there is no head: it would get no gradient (and DDP would refuse the unused parameters)
     head = ProjectionHead(lm.config.hidden_size, cfg.proj_dim) if params.alpha > 0 else None
     model = ContrastiveLM(lm, head, alpha=params.alpha, tau=params.tau, toxic_weight=cfg.toxic_weight,
-                          label_smoothing=cfg.label_smoothing)
+                          label_smoothing=cfg.label_smoothing, denominator=cfg.denominator, view=cfg.view,
+                          no_entity=cfg.no_entity, toxic_weight_rule=cfg.toxic_weight_rule)
     run = {"alpha": params.alpha, "tau": params.tau, "seed": params.seed,
            "contrastive": OmegaConf.to_container(cfg), "entry": OmegaConf.to_container(entry)}
     ckpt = checkpoint_dir("contrastive", slug, fingerprint(run, [DATA, model_dir(slug, "base")]))
@@ -50,7 +51,7 @@ def main() -> None:
                               save_steps=cfg.checkpoint_every, seed=params.seed, precision=entry.precision,
                               logging_steps=5)
     collator = ContrastiveCollator(tok, entry.max_length, cfg.max_summary_tokens,
-                                   entry.max_positives, entry.max_negatives)
+                                   entry.max_positives, entry.max_negatives, view=cfg.view)
     trainer = ContrastiveTrainer(model=model, args=args, train_dataset=rows, data_collator=collator)
     start = time.time()
     result, steps_run = train_with_resume(trainer, ckpt, likely=f"model_zoo.{slug}.lr, alpha, tau, "
@@ -74,7 +75,10 @@ def main() -> None:
         "rows": len(rows), "steps": result.global_step, "final_loss": last_logged_loss(trainer),
         "world_size": trainer.args.world_size, "grad_accum": entry.grad_accum, "lora": entry.lora.enabled,
         "final_ce": last.get("ce"), "final_cl": last.get("cl"),
+        # reported whatever the rule: the share of batches the `batch` rule fires on, of sources the `source` one
+        "toxic_weight_rule": cfg.toxic_weight_rule,
         "toxic_batch_share": round(sum(e.get("toxic_batch", 0) for e in log) / len(log), 4) if log else None,
+        "toxic_source_share": round(sum(e.get("toxic_source", 0) for e in log) / len(log), 4) if log else None,
     })
     clear_checkpoints(ckpt)
 

@@ -171,6 +171,11 @@ class ContrastiveConfig:
     proj_dim: int = 128
     label_smoothing: float = 0.1
     toxic_weight: float = 1.5  # w_tox when a batch holds toxic content (Eq. 7)
+    # Fidelity switches (docs/fidelity_training.md): default = the paper's text, the other value = the authors' code
+    denominator: str = "batch"  # InfoNCE denominator: batch (every other text) | source (same-source texts only)
+    view: str = "target"  # contrast view: target (text alone) | post_and_target (text after its post's prompt)
+    no_entity: str = "mean"  # a text without entity: mean (mean-pool its tokens) | zero (r = 0, no gradient)
+    toxic_weight_rule: str = "batch"  # w_tox: batch (any toxic text) | source (sources with a toxic negative) | off
     warmup_steps: int = 5
     max_summary_tokens: int = 64
     max_steps: int = -1  # -1 = run the zoo entry's epochs
@@ -386,7 +391,7 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
            f"must be distinct entries of tfidf_logreg, profanity_check, bilstm, got {cands}")
     f = s.faithfulness
     # evaluate_tldr depends on models/base/<lm_model>: its base stage must be in the graph
-    _check(f.lm_model in cfg.models, source, "scorers.faithfulness.lm_model",
+    _check(f.name != "lm_pmi" or f.lm_model in cfg.models, source, "scorers.faithfulness.lm_model",
            f"'{f.lm_model}' must be one of models ({', '.join(cfg.models)}), so its base stage is built")
     _check(f.lm_precision in ("fp32", "bf16"), source, "scorers.faithfulness.lm_precision", "must be fp32 or bf16")
     for k in ("lm_batch_size", "max_source_tokens", "max_summary_tokens"):
@@ -397,6 +402,9 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
            f"'{c.source}' is not one of {', '.join(KNOWN_CONTRASTIVE_SOURCES)}")
     _check(0 <= c.label_smoothing < 1, source, "contrastive.label_smoothing", "must be in [0, 1)")
     _check(c.toxic_weight > 0, source, "contrastive.toxic_weight", "must be > 0")
+    for key, known in (("denominator", ("batch", "source")), ("view", ("target", "post_and_target")),
+                       ("no_entity", ("mean", "zero")), ("toxic_weight_rule", ("batch", "source", "off"))):
+        _check(c[key] in known, source, f"contrastive.{key}", f"'{c[key]}' is not one of {', '.join(known)}")
     _check(c.proj_dim >= 1, source, "contrastive.proj_dim", "must be >= 1")
     _check(c.negatives_per_source >= 0, source, "contrastive.negatives_per_source", "must be >= 0")
     _check(c.checkpoint_every >= 1, source, "contrastive.checkpoint_every", "must be >= 1")
