@@ -66,7 +66,6 @@ def test_toxic_weight_only_when_batch_is_toxic():
 
 
 def test_positives_closer_means_lower_loss():
-    d = 4
     anchor = torch.tensor([1.0, 0, 0, 0])
     near = F.normalize(torch.tensor([0.9, 0.1, 0, 0]), dim=0)
     far = torch.tensor([0, 1.0, 0, 0])
