@@ -15,6 +15,7 @@ MODELS = {  # id -> (config class, model class the paper path loads, tokenizer c
     "gpt2-large": ("GPT2Config", "GPT2LMHeadModel", "GPT2Tokenizer"),
     "microsoft/phi-2": ("PhiConfig", "PhiForCausalLM", "CodeGenTokenizer"),
     "meta-llama/Llama-2-7b-hf": ("LlamaConfig", "LlamaForCausalLM", "LlamaTokenizer"),
+    "allenai/truthfulqa-truth-judge-llama2-7b": ("LlamaConfig", "LlamaForCausalLM", "LlamaTokenizer"),
     "allenai/truthfulqa-info-judge-llama2-7b": ("LlamaConfig", "LlamaForCausalLM", "LlamaTokenizer"),
     "EleutherAI/gpt-neo-2.7B": ("GPTNeoConfig", "GPTNeoForCausalLM", "GPT2Tokenizer"),
     "FacebookAI/roberta-large": ("RobertaConfig", "RobertaForMaskedLM", "RobertaTokenizer"),

@@ -261,6 +261,7 @@ def build_models(corpus: str, work: Path, ids: dict[str, str] | None = None) -> 
     b = Builder(corpus, work)
     out = {"gpt2-large": b.gpt2_large(), "EleutherAI/gpt-neo-2.7B": b.gpt_neo(), "microsoft/phi-2": b.phi2(),
            "FacebookAI/roberta-large": b.roberta_large(), "meta-llama/Llama-2-7b-hf": b.llama(8),
+           "allenai/truthfulqa-truth-judge-llama2-7b": b.llama(10),  # the judge number (benchmarks.truthfulqa)
            "allenai/truthfulqa-info-judge-llama2-7b": b.llama(9), "google/flan-t5-large": b.flan_t5(),
            "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli": b.deberta_nli(), "unitary/toxic-bert": b.toxic_bert()}
     spm, vocab = b.marian_files()
