@@ -93,6 +93,8 @@ def required_src(cmd: str) -> set[str]:
 def _code_files(dep: str) -> set[str]:
     """The Python files a declared dep stands for (a directory: every module in it that holds code)."""
     p = ROOT / dep
+    if not p.exists():
+        return {dep}  # a dep on a file that is gone (moved module): never covered by the closure, so reported
     if p.is_file():
         return {dep} if p.suffix == ".py" else set()
     return {str(f.relative_to(ROOT)) for f in p.rglob("*.py") if f.name != "__init__.py" or _has_code(f)}
@@ -129,7 +131,8 @@ def fix(path: Path = ROOT / "dvc.yaml") -> None:
         deps = spec["deps"]
         need = sorted(required_src(spec["cmd"]))
         # src/ data files (word lists) stay; code deps are replaced by the exact closure
-        keep = [d for d in deps if not str(d).startswith("src/") or not _code_files(str(d))]
+        keep = [d for d in deps if not str(d).startswith("src/")
+                or ((ROOT / str(d)).exists() and not _code_files(str(d)))]
         scripts = [d for d in keep if str(d).startswith("stages/")]
         data = [d for d in keep if str(d).startswith("src/")]
         rest = [d for d in keep if not str(d).startswith(("stages/", "src/"))]

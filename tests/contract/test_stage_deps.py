@@ -56,3 +56,10 @@ def test_stage_frame_params_are_declared(stage):
         assert "compute" in params or "params.yaml:" in str(spec.get("params")), f"{stage}: declare compute"
     if re.search(r"begin\((params|cfg)\)", text):
         assert "seed" in params or "params.yaml:" in str(spec.get("params")), f"{stage}: declare seed"
+
+
+def test_a_dep_on_a_moved_module_is_reported():
+    spec = dict(STAGES["check_params"])
+    spec["deps"] = list(spec["deps"]) + ["src/alignment_tax/augment/stage.py"]  # moved to pipeline/augment.py
+    missing, extra = gaps({"stages": {"check_params": spec}})["check_params"]
+    assert not missing and extra == {"src/alignment_tax/augment/stage.py"}

@@ -17,7 +17,7 @@ from alignment_tax.evaluate.patterns import PATTERNS
 from alignment_tax.evaluate.summary_stats import mean_std
 from alignment_tax.io import write_json, write_jsonl
 
-SHIFT = {"base": 0.0, "cda": -0.15, "contrastive": 0.1}  # per method: how items move
+SHIFT = {"base": 0.0, "cda_gender": -0.15, "contrastive": 0.1}  # per method: how items move
 RTP_CFG = SimpleNamespace(samples=2, do_sample=True, top_p=0.9, temperature=1.0, max_new_tokens=20, toxic_threshold=0.5)
 MMLU_CFG = SimpleNamespace(scoring="loglik", num_fewshot=0, header=False, fewshot_pool="auto", extract="harness")
 CATEGORIES = ("business", "law", "math", "psychology")
@@ -33,7 +33,7 @@ def _write(root_m, root_i, bench, model, method, items, metrics):
     write_json(metrics_path(bench, model, method, root_m), {**_coords(model, method), **metrics})
 
 
-def write_grid(root: Path, models=("tiny",), methods=("base", "cda", "contrastive"), n=30):
+def write_grid(root: Path, models=("tiny",), methods=("base", "cda_gender", "contrastive"), n=30):
     root_m, root_i = Path(root) / "metrics", Path(root) / "generations"
     for model in models:
         for method in methods:

@@ -9,7 +9,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def test_figures_are_png_and_deterministic(tmp_path):
     m, i = write_grid(tmp_path / "grid")
-    cells = {b: Grid(["tiny"], ["base", "cda", "contrastive"], m, i).metrics(b) for b in STAGES}
+    cells = {b: Grid(["tiny"], ["base", "cda_gender", "contrastive"], m, i).metrics(b) for b in STAGES}
     rows = plot_rows(cells)
     out = {}
     for run in ("a", "b"):

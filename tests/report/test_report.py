@@ -13,7 +13,7 @@ from alignment_tax.report.grid import STAGES, Grid
 from tests.report.grid_fixture import write_grid
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "alignment_tax.md"
-METHODS = ["base", "cda", "contrastive"]
+METHODS = ["base", "cda_gender", "contrastive"]
 
 
 def build(tmp_path, methods=METHODS):
@@ -52,32 +52,32 @@ def test_report_cells_are_the_items_means(tmp_path):
     cmp2 = Comparer(Grid(["tiny"], METHODS, tmp_path / "metrics", tmp_path / "generations"),
                     resamples=1000, confidence=0.95, seed=0)
     moved = render(cmp2, cells).splitlines()
-    assert any(line.startswith("| + cda ") for line in moved)
+    assert any(line.startswith("| + cda_gender ") for line in moved)
     assert moved != render(cmp, cells).splitlines()
 
 
-@pytest.mark.parametrize("bench, path", [("mmlu_pro", "metrics/mmlu_pro/tiny/cda.json"),
-                                         ("patterns", "metrics/patterns/tiny/cda.json")])
+@pytest.mark.parametrize("bench, path", [("mmlu_pro", "metrics/mmlu_pro/tiny/cda_gender.json"),
+                                         ("patterns", "metrics/patterns/tiny/cda_gender.json")])
 def test_missing_metrics_name_the_cell_and_stage(tmp_path, bench, path):
     m, i = write_grid(tmp_path, methods=tuple(METHODS))
     (tmp_path / path).unlink()
-    with pytest.raises(AlignmentTaxError, match=rf"grid cell \(tiny, cda\).*stage {STAGES[bench]}@tiny-cda"):
+    with pytest.raises(AlignmentTaxError, match=rf"grid cell \(tiny, cda_gender\).*stage {STAGES[bench]}@tiny-cda_gender"):
         Grid(["tiny"], METHODS, m, i).metrics(bench)
 
 
 def test_missing_items_name_the_cell_and_stage(tmp_path):
     cmp, cells = build(tmp_path)
-    (tmp_path / "generations/truthfulqa/tiny/cda.jsonl").unlink()
-    with pytest.raises(AlignmentTaxError, match=r"per-item records for grid cell \(tiny, cda\).*evaluate_truthfulqa@tiny-cda"):
+    (tmp_path / "generations/truthfulqa/tiny/cda_gender.jsonl").unlink()
+    with pytest.raises(AlignmentTaxError, match=r"per-item records for grid cell \(tiny, cda_gender\).*evaluate_truthfulqa@tiny-cda_gender"):
         render(cmp, cells)
 
 
 def test_items_that_differ_from_base_are_refused(tmp_path):
     cmp, cells = build(tmp_path)
-    p = tmp_path / "generations/mmlu_pro/tiny/cda.jsonl"
+    p = tmp_path / "generations/mmlu_pro/tiny/cda_gender.jsonl"
     p.write_text("".join(p.read_text().splitlines(keepends=True)[:-1]))
-    with pytest.raises(AlignmentTaxError, match=r"cda.jsonl: its items differ from base's \(29 vs 30\)"):
-        cmp.delta("mmlu_pro", "tiny", "cda", "correct")
+    with pytest.raises(AlignmentTaxError, match=r"cda_gender.jsonl: its items differ from base's \(29 vs 30\)"):
+        cmp.delta("mmlu_pro", "tiny", "cda_gender", "correct")
 
 
 def test_cell_formatting():
