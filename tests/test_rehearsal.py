@@ -148,7 +148,7 @@ def test_paper_path_graph_runs_offline_against_the_cache(rehearsal_cache, tmp_pa
     ws = tmp_path / "ws"
     env = dict(os.environ, PYTHONPATH=str(repo_root / "src"))
     proc = subprocess.run([sys.executable, "-m", "alignment_tax.rehearsal", "run", str(cache), str(ws)],
-                          cwd=repo_root, env=env, capture_output=True, text=True, timeout=1800)
+                          cwd=repo_root, env=env, capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, (proc.stdout[-4000:], proc.stderr[-4000:])
     lock = json.loads((ws / "hub.lock.json").read_text())
     assert "meta-llama/Llama-2-7b-hf" in lock["models"] and "google/civil_comments" in lock["datasets"]

@@ -45,14 +45,16 @@ def gpt2_tokenizer(cls_name: str = "GPT2Tokenizer", max_len: int = 1024):
 
 
 def roberta_tokenizer(max_len: int = 512):
-    """RoBERTa's BPE is GPT-2's with <s>,<pad>,</s>,<unk> first and <mask> last (50,265 ids)."""
+    """RoBERTa's BPE is GPT-2's: <s>,<pad>,</s>,<unk> first, fairseq's madeupword0000-0002 and <mask> (50264)
+    last, 50,265 ids (the real vocab.json orders the middle by fairseq frequency, not GPT-2 id)."""
     from transformers import RobertaTokenizer
 
     vocab, merges = gpt2_vocab_merges()
     out = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
     for t, _ in sorted(vocab.items(), key=lambda kv: kv[1]):
-        if t != "<|endoftext|>":
-            out[t] = len(out)
+        out[t] = len(out)
+    for i in range(3):
+        out[f"madeupword{i:04d}"] = len(out)
     out["<mask>"] = len(out)
     tok = RobertaTokenizer(vocab=out, merges=merges)
     tok.model_max_length = max_len
