@@ -175,7 +175,7 @@ class ContrastiveConfig:
     denominator: str = "batch"  # InfoNCE denominator: batch (every other text) | source (same-source texts only)
     view: str = "target"  # contrast view: target (text alone) | post_and_target (text after its post's prompt)
     no_entity: str = "mean"  # a text without entity: mean (mean-pool its tokens) | zero (r = 0, no gradient)
-    toxic_weight_rule: str = "batch"  # w_tox: batch (any toxic text) | source (sources with a toxic negative) | off
+    toxic_weight_rule: str = "batch"  # w_tox: batch (any toxic text) | source (sources with a toxic negative) | none
     warmup_steps: int = 5
     max_summary_tokens: int = 64
     max_steps: int = -1  # -1 = run the zoo entry's epochs
@@ -403,7 +403,7 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(0 <= c.label_smoothing < 1, source, "contrastive.label_smoothing", "must be in [0, 1)")
     _check(c.toxic_weight > 0, source, "contrastive.toxic_weight", "must be > 0")
     for key, known in (("denominator", ("batch", "source")), ("view", ("target", "post_and_target")),
-                       ("no_entity", ("mean", "zero")), ("toxic_weight_rule", ("batch", "source", "off"))):
+                       ("no_entity", ("mean", "zero")), ("toxic_weight_rule", ("batch", "source", "none"))):
         _check(c[key] in known, source, f"contrastive.{key}", f"'{c[key]}' is not one of {', '.join(known)}")
     _check(c.proj_dim >= 1, source, "contrastive.proj_dim", "must be >= 1")
     _check(c.negatives_per_source >= 0, source, "contrastive.negatives_per_source", "must be >= 0")

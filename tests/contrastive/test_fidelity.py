@@ -108,7 +108,7 @@ def test_toxic_weight_rules():
     src_toxic = torch.tensor([True, False])  # only source 0 has a toxic negative
     kw = dict(tau=1.0, weight=1.5)
     assert contrastive_loss(r, group, is_pos, True, rule="batch", **kw).item() == pytest.approx(1.5 * base)
-    assert contrastive_loss(r, group, is_pos, True, rule="off", **kw).item() == pytest.approx(base)
+    assert contrastive_loss(r, group, is_pos, True, rule="none", **kw).item() == pytest.approx(base)
     got = contrastive_loss(r, group, is_pos, True, rule="source", source_is_toxic=src_toxic, **kw).item()
     assert got == pytest.approx(naive(r, group, is_pos, 1.0, weight=[1.5, 1.0]), abs=2e-6)
     assert got != pytest.approx(base) and got != pytest.approx(1.5 * base)
@@ -218,7 +218,7 @@ def test_view_reaches_the_loss_and_entity_mask_covers_the_text_only(tok):
 
 
 @pytest.mark.parametrize("key,value", [("denominator", "source"), ("no_entity", "zero"),
-                                       ("toxic_weight_rule", "off"), ("toxic_weight_rule", "source")])
+                                       ("toxic_weight_rule", "none"), ("toxic_weight_rule", "source")])
 def test_each_switch_changes_the_models_loss(tok, key, value):
     """Through ContrastiveLM (what the stage builds from params): the non-default value moves L_cl."""
     rows = [contrastive_row(0, toxic=True), contrastive_row(2)]
@@ -256,7 +256,7 @@ def test_defaults_are_the_papers_text_and_names_match_the_code():
     assert (c.denominator, c.view, c.no_entity, c.toxic_weight_rule) == ("batch", "target", "mean", "batch")
     assert p.model_zoo.gpt2.hf_id == "gpt2" and p.model_zoo.gpt2_large.hf_id == "gpt2-large"
     assert DENOMINATORS == ("batch", "source") and VIEWS == ("target", "post_and_target")
-    assert NO_ENTITY_RULES == ("mean", "zero") and TOXIC_WEIGHT_RULES == ("batch", "source", "off")
+    assert NO_ENTITY_RULES == ("mean", "zero") and TOXIC_WEIGHT_RULES == ("batch", "source", "none")
 
 
 @pytest.mark.parametrize("key", ["denominator", "view", "no_entity", "toxic_weight_rule"])

@@ -59,7 +59,7 @@ def positive_pairs(group: torch.Tensor, is_positive: torch.Tensor) -> torch.Tens
 
 
 DENOMINATORS = ("batch", "source")
-TOXIC_WEIGHT_RULES = ("batch", "source", "off")
+TOXIC_WEIGHT_RULES = ("batch", "source", "none")  # "none", not "off": YAML reads a bare off as False
 
 
 def info_nce(r: torch.Tensor, group: torch.Tensor, is_positive: torch.Tensor, tau: float,
@@ -92,7 +92,7 @@ def contrastive_loss(r: torch.Tensor, group: torch.Tensor, is_positive: torch.Te
     """source_is_toxic: (n_sources,) bool, whether source g has a toxic negative (rule `source`)."""
     if rule == "batch":
         return toxic_weight(batch_is_toxic, weight) * info_nce(r, group, is_positive, tau, denominator)
-    if rule == "off":
+    if rule == "none":
         return info_nce(r, group, is_positive, tau, denominator)
     if rule == "source":
         if source_is_toxic is None:
