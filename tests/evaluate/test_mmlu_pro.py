@@ -140,3 +140,15 @@ def test_generate_scoring_extracts_or_counts_invalid():
     records, m = mmlu_pro.evaluate(rt, [row(1, "law", "A"), row(2, "math", "B")], [], cfg=cfg, max_length=128)
     assert all("generation" in r and r["pred"] in (None, *"ABCDEFGHIJ") for r in records)
     assert m["invalid_rate"] == sum(r["pred"] is None for r in records) / 2 and m["scoring"] == "generate"
+
+
+def test_generate_without_room_for_the_prompt_is_one_clear_error():
+    from alignment_tax.errors import AlignmentTaxError
+    from alignment_tax.evaluate.mmlu_pro import predict_generate
+    from alignment_tax.methods.runtime import Runtime
+    from tests.helpers import tiny_model, tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    rt = Runtime(model=tiny_model(tok), tokenizer=tok, method="base")
+    with pytest.raises(AlignmentTaxError, match="benchmarks.mmlu_pro.max_new_tokens: 256 leaves no room"):
+        predict_generate(rt, ["Question: 2+2?"], batch_size=1, max_new_tokens=256, max_length=128)

@@ -133,6 +133,9 @@ def predict_generate(rt, contexts, *, batch_size: int, max_new_tokens: int, max_
                      rule: str = "harness") -> list[dict]:
     tok = rt.tokenizer
     room = max_length - max_new_tokens
+    if room < 1:  # [-room:] would keep the wrong end (or nothing) and positions would overrun
+        raise AlignmentTaxError(f"params.yaml: benchmarks.mmlu_pro.max_new_tokens: {max_new_tokens} leaves no room for "
+                                f"the prompt in the model's context of {max_length} tokens (model_zoo.<model>.max_length)")
     prompts = [rt.with_prefix(tok(c, add_special_tokens=False)["input_ids"])[-room:] for c in contexts]
     texts = generate(rt.model, tok, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
                      logits_processor=rt.logits_processor, desc="mmlu_pro")
