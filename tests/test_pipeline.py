@@ -35,7 +35,8 @@ SMALL = {
     "augment.low_confidence.min_new_tokens": 2, "augment.toxic.max_new_tokens": 4,
 }
 # check_params validates the whole file on any change (a fraction of a second).
-ALPHA_STAGES = {"check_params", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive", "report",
+# `source` hashes the mirror on every repro (always_changed, < 1 s); its outputs do not change, so nothing reruns after it
+ALPHA_STAGES = {"check_params", "source", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive", "report",
                 "evaluate_truthfulqa@tiny-contrastive", "evaluate_rtp@tiny-contrastive",
                 "evaluate_mmlu_pro@tiny-contrastive", "generation_patterns@tiny-contrastive"}
 
