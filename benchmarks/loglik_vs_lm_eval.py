@@ -12,7 +12,7 @@ Needs lm-eval in its own venv (benchmarks/requirements-lm-eval.txt):
     python -m venv --system-site-packages .venv-lm-eval
     .venv-lm-eval/bin/pip install -r benchmarks/requirements-lm-eval.txt
     PYTHONPATH=$PWD/src .venv-lm-eval/bin/python benchmarks/loglik_vs_lm_eval.py \\
-        [--model tiny] [--model /work/cache/smollm2_135m] [--tqa 20] [--mmlu-categories law,biology]
+        [--model tiny] [--model models/base/smollm2_135m] [--tqa 20] [--mmlu-categories law,biology]
         [--mmlu-per-category 4] [--mmlu-fewshot 5] [--batch-size 16] [--max-length 0] [--threads 1]
         [--repeats 1] [--device cpu|cuda]
 

@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python -m alignment_tax.scorers.validate --lm-dir models/base/smollm2_135m
 
-Data: ../shared/data/tldr/instructgpt_tldr_samples.csv (openai/following-instructions-human-feedback:
+Data: the mirror's tldr/instructgpt_tldr_samples.csv (openai/following-instructions-human-feedback:
 100 TL;DR posts x 12 systems -- GPT-3 pretrained / SFT / PPO(-ptx) at 1.3B, 6B, 175B -- plus each post's
 human reference). Per post, degenerate CONTROLS are built:
   repeated       "I'm a W. I'm the W. I'm a W." with W the post's most frequent content word (the
