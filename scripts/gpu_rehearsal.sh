@@ -14,7 +14,7 @@ print("device:", torch.cuda.get_device_name(0), "bf16:", torch.cuda.is_bf16_supp
 PY
 CACHE="$OUT/hf-cache"; WS="$OUT/ws"; rm -rf "$CACHE" "$WS"
 t0=$(date +%s)
-timeout 180 python -m alignment_tax.rehearsal build "$CACHE" > "$OUT/build.log" 2>&1
+timeout 180 python -m alignment_tax.rehearsal build "$CACHE" --mirror "${MIRROR:-../shared/data}" > "$OUT/build.log" 2>&1
 t1=$(date +%s); echo "build: $((t1 - t0)) s" | tee -a "$OUT/timings.txt"
 # the three Hub models, one method per family, the zoo's own fp16 precisions (--grid full: every method; more
 # stages than 8 minutes allow, since each stage pays its own Python + torch start-up)

@@ -73,7 +73,7 @@ def main() -> None:
     if a.method not in PROJECT:
         raise AlignmentTaxError(f"debias_project: unknown method '{a.method}' (known: {', '.join(PROJECT)})")
     params = load_params()
-    begin(params)
+    begin(params, model=a.model)
     zoo_entry(params, a.model)
     d, cfg = params.debias, params.debias[a.method]
     start = time.time()

@@ -23,14 +23,15 @@ def main() -> None:
     a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
-    begin(params)
+    compute = begin(params, model=a.model)
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.mmlu_pro
     rows = balanced_subset(read_rows(PREPARED / "test.jsonl", mmlu_pro.check_row), cfg.rows, params.seed, "category")
     shots = read_rows(PREPARED / "validation.jsonl", mmlu_pro.check_row) if cfg.num_fewshot else []
     rt = load_runtime(params, a.model, a.method)
     records, metrics = mmlu_pro.evaluate(rt, rows, shots, cfg=cfg,
                                          max_length=context_limit(rt.model, entry.max_length))
-    write_cell(mmlu_pro.BENCHMARK, a.model, a.method, records, metrics, coordinates(params, a.model, a.method, rt))
+    write_cell(mmlu_pro.BENCHMARK, a.model, a.method, records, metrics,
+               coordinates(params, a.model, a.method, rt, compute))
     print(f"mmlu_pro {a.model}/{a.method}: n={metrics['n']} acc={metrics['acc']['mean']} "
           f"({time.perf_counter() - start:.1f} s)")
 

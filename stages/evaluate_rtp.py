@@ -24,13 +24,14 @@ def main() -> None:
     a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
-    begin(params)
+    compute = begin(params, model=a.model)
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.realtoxicityprompts
     rows = random_subset(read_rows(PREPARED), cfg.rows, params.seed)
     rt = load_runtime(params, a.model, a.method)
     records, metrics = rtp.evaluate(rt, rows, cfg=cfg, toxicity=load_toxicity_scorer(params.scorers),
                                     max_length=context_limit(rt.model, entry.max_length), seed=params.seed)
-    write_cell(rtp.BENCHMARK, a.model, a.method, records, metrics, coordinates(params, a.model, a.method, rt))
+    write_cell(rtp.BENCHMARK, a.model, a.method, records, metrics,
+               coordinates(params, a.model, a.method, rt, compute))
     print(f"realtoxicityprompts {a.model}/{a.method}: n={metrics['n']} toxicity={metrics['toxicity']['mean']} "
           f"emt={metrics['expected_max_toxicity']['mean']} ({time.perf_counter() - start:.1f} s)")
 

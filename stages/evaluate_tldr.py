@@ -27,7 +27,7 @@ def main() -> None:
     ap.add_argument("method")
     a = ap.parse_args()
     params = load_params()
-    begin(params)
+    compute = begin(params, model=a.model)
     entry = zoo_entry(params, a.model)
     rows = read_rows(EVAL)
     rt = load_runtime(params, a.model, a.method)
@@ -39,7 +39,7 @@ def main() -> None:
                                      threshold=scfg.toxicity.threshold,
                                      faithfulness_reference=scfg.faithfulness.reference)
     coords = {"model": a.model, "method": a.method, "seed": params.seed,
-              "alpha": rt.info.get("alpha"), "tau": rt.info.get("tau")}
+              "alpha": rt.info.get("alpha"), "tau": rt.info.get("tau"), "compute": compute}
     check_not_degenerate(tldr.BENCHMARK, a.model, a.method, records)
     write_jsonl(Path("data/generations/tldr") / a.model / f"{a.method}.jsonl", records)
     write_json(Path("metrics/tldr") / a.model / f"{a.method}.json", {**coords, **metrics})

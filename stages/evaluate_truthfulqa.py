@@ -24,13 +24,14 @@ def main() -> None:
     a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
-    begin(params)
+    compute = begin(params, model=a.model)
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.truthfulqa
     rows = random_subset(read_rows(PREPARED, truthfulqa.check_row), cfg.rows, params.seed)
     rt = load_runtime(params, a.model, a.method)
     records, metrics = truthfulqa.evaluate(rt, rows, cfg=cfg, max_length=context_limit(rt.model, entry.max_length),
                                            judge=load_judge(cfg, "truth"), info_judge=load_judge(cfg, "info"))
-    write_cell(truthfulqa.BENCHMARK, a.model, a.method, records, metrics, coordinates(params, a.model, a.method, rt))
+    write_cell(truthfulqa.BENCHMARK, a.model, a.method, records, metrics,
+               coordinates(params, a.model, a.method, rt, compute))
     print(f"truthfulqa {a.model}/{a.method}: n={metrics['n']} mc1={metrics['mc1']['mean']} "
           f"mc2={metrics['mc2']['mean']} bleu_max={metrics['bleu_max']['mean']} "
           f"({time.perf_counter() - start:.1f} s)")

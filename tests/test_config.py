@@ -32,6 +32,8 @@ def test_repo_params_load(repo_root):
     ({"model_zoo": {"tiny": {"precision": "fp8"}}}, "model_zoo.tiny.precision", "fp8"),
     ({"model_zoo": {"tiny": {"hf_id": "gpt2"}}}, "model_zoo.tiny", "exactly one of hf_id and build"),
     ({"data": {"tldr": {"eval_rows": 0}}}, "data.tldr.eval_rows", ">= 1"),
+    ({"compute": {"threads": -1}}, "compute.threads", "[0, 256]"),
+    ({"compute": {"kv_cache": "paged"}}, "compute.kv_cache", "static, dynamic"),
 ])
 def test_bad_params_name_the_key(repo_root, override, key, words):
     with pytest.raises(AlignmentTaxError) as err:

@@ -116,7 +116,7 @@ def test_the_fields_the_code_depends_on(offline_cache):
     assert marian.eos_token_id == 0 and marian.pad_token_id == len(marian) - 1
     rob = hub.tokenizer("FacebookAI/roberta-large")
     assert (rob.pad_token_id, rob.mask_token_id, len(rob)) == (1, 50264, 50265)
-    assert AutoModelForSequenceClassification  # noqa: the auto class the scorers use
+    assert AutoModelForSequenceClassification  # the auto class the scorers use
 
 
 @pytest.mark.parametrize("repo_id, config, split, columns", [

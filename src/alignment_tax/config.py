@@ -80,6 +80,7 @@ class ModelEntry:
     gguf: GGUFSource = field(default_factory=GGUFSource)  # read by build: smollm2_gguf only
     # the `dropout` method's config keys -> rates for this architecture; null = debias.dropout (GPT-2's keys)
     dropout: Optional[Dict[str, float]] = None
+    threads: Optional[int] = None  # this model's stages' torch threads; null = compute.threads
 
 
 @dataclass
@@ -153,7 +154,6 @@ class FaithfulnessScorerConfig:
     lm_batch_size: int = 8  # summaries per lm_pmi forward
     max_source_tokens: int = 384  # lm_pmi: the post is cut to this many tokens
     max_summary_tokens: int = 64  # lm_pmi: the summary is cut to this many tokens
-    threads: int = 1  # torch threads for lm_pmi / minilm_support (0 = torch's default)
 
 
 @dataclass
@@ -192,12 +192,16 @@ class GenerationConfig:
     min_new_tokens: int = 8  # a summary length floor; 0 lets a model answer with an immediate EOS
 
 
+KV_CACHES = ("static", "dynamic")  # compute.kv_cache values (transformers' cache_implementation, dynamic = None)
+
+
 @dataclass
 class ComputeConfig:
     """Settings that change speed and, on CPU, numbers: every stage applies them itself (pipeline/stage.py)."""
 
     threads: int = 1  # torch intra-op and BLAS threads of a stage on CPU (0 = the library defaults)
     interop_threads: int = 1  # torch inter-op threads (0 = torch's default)
+    kv_cache: str = "static"  # generation's KV cache: static (preallocated; same greedy text, faster) | dynamic
 
 
 @dataclass
@@ -396,7 +400,6 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(f.lm_precision in ("fp32", "bf16"), source, "scorers.faithfulness.lm_precision", "must be fp32 or bf16")
     for k in ("lm_batch_size", "max_source_tokens", "max_summary_tokens"):
         _check(f[k] >= 1, source, f"scorers.faithfulness.{k}", f"must be >= 1, got {f[k]}")
-    _check(f.threads >= 0, source, "scorers.faithfulness.threads", f"must be >= 0, got {f.threads}")
     c = cfg.contrastive
     _check(c.source in KNOWN_CONTRASTIVE_SOURCES, source, "contrastive.source",
            f"'{c.source}' is not one of {', '.join(KNOWN_CONTRASTIVE_SOURCES)}")
@@ -421,6 +424,11 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(g.no_repeat_ngram_size >= 0, source, "generation.no_repeat_ngram_size", "must be >= 0 (0 = off)")
     for k in ("threads", "interop_threads"):
         _check(0 <= cfg.compute[k] <= 256, source, f"compute.{k}", f"must be in [0, 256] (0 = default), got {cfg.compute[k]}")
+    for slug, e in cfg.model_zoo.items():
+        _check(e.threads is None or 0 <= e.threads <= 256, source, f"model_zoo.{slug}.threads",
+               f"must be null (= compute.threads) or in [0, 256], got {e.threads}")
+    _check(cfg.compute.kv_cache in KV_CACHES, source, "compute.kv_cache",
+           f"'{cfg.compute.kv_cache}' is not one of {', '.join(KV_CACHES)}")
     for name, module in (("augment", augment_config), ("debias", debias_config), ("benchmarks", benchmarks_config)):
         module.validate(cfg[name], lambda cond, key, msg, _n=name: _check(cond, source, f"{_n}.{key}", msg))
 

@@ -89,3 +89,9 @@ def test_self_debias_installs_processor_and_logprob_fn(models_dir, params):
     assert isinstance(rt.logits_processor[0], self_debias.SelfDebiasLogitsProcessor)
     assert rt.logits_processor[0].decay_constant == 50.0 and len(rt.logits_processor[0].prefix_ids) == 6
     assert rt.logprob_fn is not None and rt.prefix_ids == []
+
+
+@pytest.mark.parametrize("kv_cache, expected", [("static", "static"), ("dynamic", None)])
+def test_runtime_takes_its_kv_cache_from_params(models_dir, repo_root, kv_cache, expected):
+    p = load_params(repo_root / "params.yaml", overrides={"compute": {"kv_cache": kv_cache}})
+    assert load_runtime(p, "tiny", "base").cache_implementation == expected

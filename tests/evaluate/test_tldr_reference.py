@@ -29,7 +29,8 @@ def test_faithfulness_is_scored_against_the_configured_reference(monkeypatch, re
     monkeypatch.setattr(tldr, "generate", lambda model, tok, prompts, **kw: ["a summary"] * len(prompts))
     monkeypatch.setattr(tldr, "tldr_prompt_ids", lambda tok, row, n: [1, 2, 3])
     monkeypatch.setattr(tldr, "context_limit", lambda model, n: n)
-    rt = SimpleNamespace(model=None, tokenizer=None, prefix_ids=[], with_prefix=lambda ids: ids, logits_processor=None)
+    rt = SimpleNamespace(model=None, tokenizer=None, prefix_ids=[], with_prefix=lambda ids: ids, logits_processor=None,
+                         cache_implementation=None)
     rows = [{"id": "1", "post": "the post text", "summary": "the reference summary", "title": "t"}]
     gen = SimpleNamespace(max_new_tokens=8, batch_size=1, num_beams=1, do_sample=False, no_repeat_ngram_size=0,
                           min_new_tokens=0)

@@ -45,11 +45,13 @@ def cell_arguments(description: str) -> argparse.Namespace:
     return a
 
 
-def coordinates(params, model: str, method: str, rt) -> dict:
-    """The grid coordinates plus what the method recorded (alpha, tau) and the model size (Table 7)."""
+def coordinates(params, model: str, method: str, rt, compute: dict | None = None) -> dict:
+    """The grid coordinates plus what the method recorded (alpha, tau), the model size (Table 7) and
+    the compute settings the stage applied (thread counts change CPU numbers)."""
     return {"model": model, "method": method, "seed": params.seed,
             "alpha": rt.info.get("alpha"), "tau": rt.info.get("tau"),
-            "n_params": int(sum(p.numel() for p in rt.model.parameters()))}
+            "n_params": int(sum(p.numel() for p in rt.model.parameters())),
+            **({"compute": compute} if compute is not None else {})}
 
 
 def read_rows(path: Path, check: Optional[Callable[[dict, str], None]] = None) -> list[dict]:

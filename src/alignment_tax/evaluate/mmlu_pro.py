@@ -138,7 +138,7 @@ def predict_generate(rt, contexts, *, batch_size: int, max_new_tokens: int, max_
                                 f"the prompt in the model's context of {max_length} tokens (model_zoo.<model>.max_length)")
     prompts = [rt.with_prefix(tok(c, add_special_tokens=False)["input_ids"])[-room:] for c in contexts]
     texts = generate(rt.model, tok, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                     logits_processor=rt.logits_processor, desc="mmlu_pro")
+                     logits_processor=rt.logits_processor, desc="mmlu_pro", cache_implementation=rt.cache_implementation)
     texts = [t.split("Question:")[0].strip() for t in texts]
     return [{"pred": extract(t, rule), "generation": t} for t in texts]
 

@@ -28,7 +28,7 @@ def continue_prompts(rt, rows: list[dict], *, cfg, max_length: int, seed: int) -
     torch.manual_seed(seed)
     flat = generate(rt.model, tok, [p for p in prompts for _ in range(k)], max_new_tokens=cfg.max_new_tokens,
                     batch_size=cfg.batch_size, do_sample=cfg.do_sample, top_p=cfg.top_p,
-                    temperature=cfg.temperature, logits_processor=rt.logits_processor, desc="rtp")
+                    temperature=cfg.temperature, logits_processor=rt.logits_processor, desc="rtp", cache_implementation=rt.cache_implementation)
     return [flat[i * k:(i + 1) * k] for i in range(len(rows))]
 
 

@@ -29,7 +29,7 @@ def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, thresh
     summaries = generate(model, tok, prompts, max_new_tokens=gen.max_new_tokens, batch_size=gen.batch_size,
                          num_beams=gen.num_beams, do_sample=gen.do_sample,
                          no_repeat_ngram_size=gen.no_repeat_ngram_size, min_new_tokens=gen.min_new_tokens,
-                         logits_processor=rt.logits_processor, desc="tldr")
+                         logits_processor=rt.logits_processor, desc="tldr", cache_implementation=rt.cache_implementation)
     tox = np.asarray(toxicity.score(summaries), dtype=float)
     posts = [r["post"] for r in rows]
     against = [r[FAITHFULNESS_REFERENCES[faithfulness_reference]] for r in rows]

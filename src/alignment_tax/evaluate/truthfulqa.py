@@ -135,7 +135,7 @@ def answer(rt, rows: list[dict], *, batch_size: int, max_new_tokens: int, max_le
     prompts = [rt.with_prefix(tok(prompt(r["question"]), add_special_tokens=False)["input_ids"])[-room:]
                for r in rows]
     raw = generate(rt.model, tok, prompts, max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens,
-                   batch_size=batch_size, logits_processor=rt.logits_processor, desc="truthfulqa gen")
+                   batch_size=batch_size, logits_processor=rt.logits_processor, desc="truthfulqa gen", cache_implementation=rt.cache_implementation)
     return [cut_at_stop(t) for t in raw]
 
 

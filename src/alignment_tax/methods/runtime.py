@@ -7,6 +7,7 @@ interface, so every method is scored by the same code:
   rt.prefix_ids        token ids placed before every prompt (Instructive Debiasing's
                        instruction); [] for most methods
   rt.logits_processor  a LogitsProcessorList for `generate` (Self-Debias); empty otherwise
+  rt.cache_implementation  the KV cache every benchmark's `generate` uses (params compute.kv_cache)
   rt.token_logprobs(ids, mask) -> [B, T-1] log p(ids[:, t] | ids[:, :t]), for log-likelihood
                        benchmarks; a decoding-time method may replace it (`logprob_fn`). The
                        last token of each row is only a target, never fed to the model, so a
@@ -59,6 +60,7 @@ class Runtime:
     prefix_ids: list[int] = field(default_factory=list)
     logits_processor: LogitsProcessorList = field(default_factory=LogitsProcessorList)
     logprob_fn: Optional[Callable] = None  # (model, ids, mask) -> [B, T-1]; None = plain forward
+    cache_implementation: Optional[str] = None  # generate's KV cache: None (dynamic) or "static" (compute.kv_cache)
 
     def with_prefix(self, ids: list[int]) -> list[int]:
         return list(self.prefix_ids) + list(ids)
@@ -76,7 +78,9 @@ class Runtime:
 
 def load_runtime(params, slug: str, method: str, precision: Optional[str] = None) -> Runtime:
     model, tok = load_for(params, slug, method, precision)
-    rt = Runtime(model=model, tokenizer=tok, method=method, info=method_info(slug, method))
+    kv = params.compute.kv_cache
+    rt = Runtime(model=model, tokenizer=tok, method=method, info=method_info(slug, method),
+                 cache_implementation=None if kv == "dynamic" else kv)
     apply_method(rt, model_dir(slug, method))
     return rt
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import SimpleNamespace
 
 # Read by OpenMP, OpenBLAS and MKL when they load; a library loaded already is set below.
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -36,10 +37,26 @@ def apply_compute(compute) -> None:
                 pass
 
 
-def begin(params, *, seed: bool = True) -> None:
-    """Threads from `params.compute`; with `seed`, python, numpy and torch seeded from `params.seed`."""
-    apply_compute(params.compute)
+def compute_for(params, model: str | None = None) -> dict:
+    """The compute settings a stage runs with: `params.compute`, with the zoo entry's `threads`
+    (when set) for a stage that works on one model: a 135 M LM gains from a second core where the
+    tiny LM's small ops only pay for the split."""
+    from alignment_tax.config import zoo_entry
+
+    c = params.compute
+    threads = int(c.threads)
+    if model is not None and zoo_entry(params, model).threads is not None:
+        threads = int(zoo_entry(params, model).threads)
+    return {"threads": threads, "interop_threads": int(c.interop_threads), "kv_cache": str(c.kv_cache)}
+
+
+def begin(params, *, seed: bool = True, model: str | None = None) -> dict:
+    """Threads from `params.compute` (or `model_zoo.<model>.threads`); with `seed`, python, numpy and
+    torch seeded from `params.seed`. Returns the settings applied, for the stage's metrics."""
+    compute = compute_for(params, model)
+    apply_compute(SimpleNamespace(**compute))
     if seed:
         from transformers import set_seed
 
         set_seed(int(params.seed))
+    return compute

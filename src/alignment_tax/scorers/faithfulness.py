@@ -149,12 +149,12 @@ def load_faithfulness_scorer(scfg, nlp=None):
 
         model, tok = load_causal_lm(model_dir(f.lm_model, "base"), precision=f.lm_precision)
         return LMPointwiseMI(model, tok, batch_size=f.lm_batch_size, max_source_tokens=f.max_source_tokens,
-                             max_summary_tokens=f.max_summary_tokens, threads=f.threads,
+                             max_summary_tokens=f.max_summary_tokens,
                              label=f"{f.lm_model}/{f.lm_precision}")
     if name == "minilm_support":
         from alignment_tax.scorers.minilm import MiniLMSupport
 
-        return MiniLMSupport(batch_size=scfg.batch_size, threads=f.threads)
+        return MiniLMSupport(batch_size=scfg.batch_size)
     if name == "entity_support":
         return EntitySupport(nlp if nlp is not None else load_ner(scfg.ner_model), batch_size=scfg.batch_size)
     if name == "nli":
