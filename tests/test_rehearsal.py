@@ -132,6 +132,7 @@ def test_the_fields_the_code_depends_on(offline_cache):
                                                         "neither_count", "class", "tweet"}),
     ("google/civil_comments", None, "test", {"text", "toxicity", "severe_toxicity", "obscene", "threat", "insult",
                                              "identity_attack", "sexual_explicit"}),
+    ("wikimedia/wikipedia", "20231101.en", "train", {"id", "url", "title", "text"}),
 ])
 def test_every_dataset_loads_offline_with_its_real_configs_splits_and_columns(offline_cache, repo_id, config, split,
                                                                               columns):
@@ -139,6 +140,18 @@ def test_every_dataset_loads_offline_with_its_real_configs_splits_and_columns(of
 
     ds = hub.dataset(repo_id, config, split)
     assert set(ds.column_names) == columns and len(ds) > 0
+
+
+def test_debiasing_corpus_streams_wikipedia_offline(offline_cache):
+    """debias.corpus.source: hub (bias-bench's English Wikipedia): streamed from the pinned snapshot, hub_docs cut."""
+    from omegaconf import OmegaConf
+
+    from alignment_tax.debias.config import CorpusConfig
+    from alignment_tax.debias.corpus import documents
+
+    cfg = OmegaConf.merge(OmegaConf.structured(CorpusConfig), {"source": "hub", "hub_docs": 5})
+    docs = documents(cfg, seed=0)
+    assert len(docs) == 5 and all(isinstance(d, str) and len(d.split()) > 20 for d in docs)
 
 
 @pytest.mark.slow
@@ -152,6 +165,7 @@ def test_paper_path_graph_runs_offline_against_the_cache(rehearsal_cache, tmp_pa
     assert proc.returncode == 0, (proc.stdout[-4000:], proc.stderr[-4000:])
     lock = json.loads((ws / "hub.lock.json").read_text())
     assert "meta-llama/Llama-2-7b-hf" in lock["models"] and "google/civil_comments" in lock["datasets"]
+    assert "wikimedia/wikipedia" in lock["datasets"]  # debias.corpus.source: hub
     base = json.loads((ws / "models/base/llama2_7b/source.json").read_text())
     assert base["commit"] == lock["models"]["meta-llama/Llama-2-7b-hf"]["commit"]
     tldr = json.loads((ws / "metrics/tldr/llama2_7b/contrastive.json").read_text())

@@ -135,9 +135,22 @@ def civil_comments(mirror: Path) -> dict[str, bytes]:
     return files
 
 
+def wikipedia(mirror: Path) -> dict[str, bytes]:
+    """wikimedia/wikipedia, config 20231101.en (one folder per language dump): id, url, title, text; split train.
+    The mirror has no Wikipedia, so the "articles" are TL;DR posts: English text with the attribute words the
+    debiasing corpus needs (bias-bench's role for Wikipedia)."""
+    rows = _jsonl(mirror / "tldr/dove_tldr_test.jsonl", 4 * ROWS)
+    table = [{"id": str(i + 1), "url": f"https://en.wikipedia.org/wiki?curid={i + 1}", "title": r["title"],
+              "text": r["instruction"]} for i, r in enumerate(rows)]
+    config = "20231101.en"
+    return {f"{config}/train-00000-of-00001.parquet": _parquet(table),
+            "README.md": _readme({config: {"train": f"{config}/train-*"}})}
+
+
 BUILDERS = {"CarperAI/openai_summarize_tldr": tldr, "truthfulqa/truthful_qa": truthfulqa,
             "allenai/real-toxicity-prompts": real_toxicity_prompts, "TIGER-Lab/MMLU-Pro": mmlu_pro,
-            "tdavidson/hate_speech_offensive": hate_speech_offensive, "google/civil_comments": civil_comments}
+            "tdavidson/hate_speech_offensive": hate_speech_offensive, "google/civil_comments": civil_comments,
+            "wikimedia/wikipedia": wikipedia}
 
 
 def corpus_text(mirror: Path) -> str:

@@ -31,7 +31,7 @@ HANDFUL = [
     "augment.toxic.max_new_tokens=4", "augment.toxic.num_return_sequences=2",
     "augment.mask_regen.max_new_tokens=8", "augment.mask_regen.batch_size=4",
     "debias.lm_training.max_steps=2", "debias.lm_training.batch_size=2", "debias.lm_training.block_size=32",
-    "debias.attribute_sentences.per_class=20", "debias.dpo.max_steps=2", "debias.dpo.max_completion_tokens=8",
+    "debias.attribute_sentences.per_class=20", "debias.corpus.hub_docs=96", "debias.dpo.max_steps=2", "debias.dpo.max_completion_tokens=8",
     "benchmarks.truthfulqa.rows=3", "benchmarks.truthfulqa.max_new_tokens=4", "benchmarks.truthfulqa.min_new_tokens=1",
     "benchmarks.realtoxicityprompts.rows=3", "benchmarks.realtoxicityprompts.samples=1",
     "benchmarks.realtoxicityprompts.max_new_tokens=4", "benchmarks.mmlu_pro.rows=3",

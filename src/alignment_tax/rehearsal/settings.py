@@ -20,6 +20,7 @@ PAPER = [
     "scorers.toxicity.name=hf",
     "scorers.faithfulness.name=nli",
     "benchmarks.truthfulqa.judge=hf",
+    "debias.corpus.source=hub",  # bias-bench's English Wikipedia for CDA/Dropout and the attribute sentences
 ]
 
 # Precisions a CPU lacks (fp16 matmuls; the Trainer refuses fp16 mixed precision on CPU).

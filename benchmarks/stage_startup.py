@@ -1,0 +1,61 @@
+"""What a stage pays before it works, and what a no-op `dvc repro` costs (issue 13 / issue 14 goal 2).
+
+Start-up: each `stages/*.py` entry point run with `--help` (its module-level imports, then argparse
+exits), beside a bare interpreter and the two heavy imports, fastest of --repeats runs each.
+No-op repro: `dvc repro` and `dvc status` in --workspace, a repository whose dvc.lock is up to date
+(for example a fresh clone after `dvc exp run`); the command is checked to have run no stage.
+
+    python benchmarks/stage_startup.py [--repeats 3] [--workspace DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(cmd: list[str], cwd: Path, repeats: int) -> tuple[float, subprocess.CompletedProcess]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    best, proc = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        best = min(best, time.perf_counter() - t)
+    return best, proc
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--workspace", type=Path, default=None, help="a DVC repository whose lock is up to date")
+    a = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.2f}; python {platform.python_version()}; fastest of {a.repeats}")
+    py = sys.executable
+    rows = [("python -c pass", [py, "-c", "pass"]),
+            ("import torch", [py, "-c", "import torch"]),
+            ("import transformers (+ torch)", [py, "-c", "import torch, transformers"])]
+    rows += [(f"stages/{p.name} --help", [py, str(p), "--help"]) for p in sorted((ROOT / "stages").glob("*.py"))
+             if p.name != "__init__.py"]
+    print("\n| command | seconds |\n|---|---|")
+    for name, cmd in rows:
+        s, proc = timed(cmd, ROOT, a.repeats)
+        print(f"| `{name}` | {s:.2f}{'' if proc.returncode == 0 else f' (exit {proc.returncode})'} |")
+    if a.workspace is not None:
+        print("\n| no-op command | seconds |\n|---|---|")
+        for name in ("repro", "status"):
+            s, proc = timed([py, "-m", "dvc", name], a.workspace, a.repeats)
+            if proc.returncode != 0 or "Running stage" in proc.stdout:
+                sys.exit(f"{a.workspace}: `dvc {name}` was not a no-op (exit {proc.returncode}): "
+                         f"{(proc.stdout + proc.stderr).strip().splitlines()[-1:]}")
+            print(f"| `dvc {name}` | {s:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
