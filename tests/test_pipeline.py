@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.workspace import built_workspace, run, scratch_copy, stages_run
+from tests.workspace import built_workspace, declared_params, params_read, run, scratch_copy, stages_run
 
 pytestmark = pytest.mark.slow
 
@@ -45,6 +45,25 @@ ALPHA_STAGES = {"check_params", "source", "train_contrastive@tiny", "evaluate_tl
 def workspace(tmp_path_factory, repo_root, shared_data):
     built = built_workspace(tmp_path_factory, repo_root, shared_data, SMALL)
     return scratch_copy(built, tmp_path_factory.mktemp("pipeline") / "repo"), built.output
+
+
+def covered(key: str, declared: list[str]) -> bool:
+    return not declared or any(key == d or key.startswith(d + ".") or key.startswith(d + "[") for d in declared)
+
+
+def test_every_stage_declares_the_params_it_reads(tmp_path_factory, repo_root, shared_data):
+    """Each stage process records the params keys it reads (config.AUDIT_ENV); every one must be a declared
+    params dep of that stage in dvc.yaml, or a change to it would leave the stage's outputs stale."""
+    built = built_workspace(tmp_path_factory, repo_root, shared_data, SMALL)
+    declared, read = declared_params(built.path), params_read(built.audit)
+    assert len(read) >= 40 and set(read) <= set(declared), sorted(set(read) - set(declared))
+    gaps = {stage: sorted(k for k in keys if not covered(k, declared[stage])) for stage, keys in read.items()}
+    assert not {s: g for s, g in gaps.items() if g}, gaps
+
+
+def test_the_params_audit_sees_an_undeclared_read():
+    assert not covered("generation.max_new_tokens", ["seed", "model_zoo.tiny"])
+    assert covered("model_zoo.tiny.lr", ["seed", "model_zoo.tiny"]) and covered("models", [])
 
 
 def test_default_graph_runs_end_to_end(workspace):

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from alignment_tax.config import AUDIT_ENV
+
 DVC = [sys.executable, "-m", "dvc"]
 
 
@@ -68,6 +70,7 @@ class Built:
     output: str  # stdout + stderr of the build
     metrics: dict  # metrics_bytes right after the build
     lock: str  # dvc.lock right after the build: the hash of every output
+    audit: Path  # the params keys each stage process read during the build (config.AUDIT_ENV)
 
 
 _BUILT: dict = {}
@@ -78,10 +81,33 @@ def built_workspace(tmp_path_factory, repo_root: Path, shared_data: Path, overri
     key = tuple(sorted(overrides.items()))
     if key not in _BUILT:
         ws = copy_checkout(repo_root, tmp_path_factory.mktemp("built") / "repo")
+        audit = tmp_path_factory.mktemp("params-audit")
         sets = [f"-S{k}={v}" for k, v in overrides.items()] + [f"-Sdata.source={shared_data}"]
-        proc = run([*DVC, "exp", "run", *sets], ws)
-        _BUILT[key] = Built(ws, proc.stdout + proc.stderr, metrics_bytes(ws), (ws / "dvc.lock").read_text())
+        proc = run([*DVC, "exp", "run", *sets], ws, env={AUDIT_ENV: str(audit)})
+        _BUILT[key] = Built(ws, proc.stdout + proc.stderr, metrics_bytes(ws), (ws / "dvc.lock").read_text(), audit)
     return _BUILT[key]
+
+
+def declared_params(ws: Path) -> dict[str, list[str]]:
+    """stage addressing -> the params.yaml keys dvc.yaml declares for it ([] = the whole file)."""
+    from dvc.repo import Repo
+
+    with Repo(str(ws)) as repo:
+        return {st.addressing: [k for d in st.deps if type(d).__name__ == "ParamsDependency" for k in d.params]
+                for st in repo.index.stages
+                if any(type(d).__name__ == "ParamsDependency" for d in st.deps)}
+
+
+def params_read(audit: Path) -> dict[str, set[str]]:
+    """stage addressing -> the params keys its process read (every file config.AUDIT_ENV wrote)."""
+    import json
+
+    out: dict[str, set[str]] = {}
+    for f in sorted(audit.glob("*.json")):
+        rec = json.loads(f.read_text())
+        if rec["stage"]:  # a stage's own process (DVC sets DVC_STAGE), not a helper it started
+            out.setdefault(rec["stage"], set()).update(rec["keys"])
+    return out
 
 
 def scratch_copy(built: Built, dest: Path) -> Path:

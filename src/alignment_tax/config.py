@@ -493,4 +493,39 @@ def load_params(path: str | os.PathLike = PARAMS_FILE, overrides: Optional[dict]
         raise _omegaconf_error(source, exc) from None
     validate(cfg, source)
     OmegaConf.set_readonly(cfg, True)
+    if os.environ.get(AUDIT_ENV):
+        _audit_reads(cfg, Path(os.environ[AUDIT_ENV]))
     return cfg
+
+
+# The end-to-end tests set this to a directory: each stage process then records the params keys it
+# read after validation (tests/test_pipeline.py checks them against the stage's declared params).
+AUDIT_ENV = "ALIGNMENT_TAX_PARAMS_AUDIT"
+_AUDITED: dict = {}  # id(root config) -> set of full keys read
+
+
+def _audit_reads(cfg: DictConfig, directory: Path) -> None:
+    import atexit
+    import json
+    import sys
+
+    if not _AUDITED:
+        original = DictConfig._get_impl
+
+        def recording(self, key, default_value, validate_key=True):
+            value = original(self, key, default_value, validate_key)
+            reads = _AUDITED.get(id(self._get_root()))
+            if reads is not None and not isinstance(value, DictConfig):  # a leaf or a list: what the stage uses
+                reads.add(self._get_full_key(key))
+            return value
+
+        DictConfig._get_impl = recording
+
+        def write() -> None:
+            directory.mkdir(parents=True, exist_ok=True)
+            keys = sorted(set().union(*_AUDITED.values()))
+            (directory / f"{os.getpid()}.json").write_text(json.dumps(
+                {"stage": os.environ.get("DVC_STAGE"), "argv": sys.argv, "keys": keys}))
+
+        atexit.register(write)
+    _AUDITED[id(cfg)] = set()

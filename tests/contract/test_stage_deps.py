@@ -54,7 +54,7 @@ def test_stage_frame_params_are_declared(stage):
     params = {str(p) for p in spec.get("params", [])}
     if "begin(" in text:
         assert "compute" in params or "params.yaml:" in str(spec.get("params")), f"{stage}: declare compute"
-    if re.search(r"begin\((params|cfg)\)", text):
+    if re.search(r"begin\((params|cfg)(\)|, model=)", text):  # seeded unless begin(..., seed=False)
         assert "seed" in params or "params.yaml:" in str(spec.get("params")), f"{stage}: declare seed"
 
 

@@ -123,6 +123,30 @@ def test_minilm_support_controls_below_references(rows):
     assert s.score(posts[:1], [""])["faithfulness"].tolist() == [0.0]
 
 
+def test_minilm_source_embeddings_are_computed_once_and_do_not_depend_on_the_summaries(rows, tmp_path, monkeypatch):
+    """Every TL;DR cell scores the same posts: their sentence embeddings come from the disk cache after the first
+    cell, bit for bit what a miss computes, and another cell's summaries do not change a post's embedding."""
+    from alignment_tax.scorers import minilm
+
+    monkeypatch.setenv("ALIGNMENT_TAX_CACHE", str(tmp_path))
+    posts, refs, ctl = rows
+    s = minilm.MiniLMSupport(batch_size=8)
+    first = s.score(posts, refs)
+    files = list((tmp_path / "minilm").glob("*.npy"))
+    assert len(files) == 1
+    calls = []
+    monkeypatch.setattr(s.encoder, "encode", lambda texts, _f=s.encoder.encode: calls.append(len(texts)) or _f(texts))
+    again = s.score(posts, refs)
+    assert len(calls) == 1  # the summaries only: the posts were a cache hit
+    for k in first:
+        np.testing.assert_array_equal(first[k], again[k])
+    files[0].unlink()  # a miss recomputes the same bytes
+    np.testing.assert_array_equal(s.score(posts, refs)["support"], first["support"])
+    # the posts' embeddings with other summaries beside them: identical (sources are batched on their own)
+    other = s.score(posts, ctl["generic"])
+    assert len(list((tmp_path / "minilm").glob("*.npy"))) == 1 and other["support"].shape == first["support"].shape
+
+
 def test_load_faithfulness_scorer_lm_pmi_reads_the_zoo_base_dir(tmp_path, monkeypatch):
     """lm_pmi loads models/base/<lm_model> through the loader (a missing dir is one clear error)."""
     from alignment_tax.errors import AlignmentTaxError

@@ -17,7 +17,10 @@ copied) scores 1.0.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -47,6 +50,7 @@ class MiniLMEncoder:
         if threads > 0:
             torch.set_num_threads(threads)
         directory = directory or minilm_dir()
+        self.directory = Path(directory)
         self.tok = AutoTokenizer.from_pretrained(directory)
         self.model = AutoModel.from_pretrained(directory, use_safetensors=True).eval()
         self.batch_size = batch_size
@@ -64,6 +68,37 @@ class MiniLMEncoder:
                 e = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
                 out.append(torch.nn.functional.normalize(e, p=2, dim=1).numpy())
         return np.concatenate(out) if out else np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
+
+
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """`encode`, memoised on disk ($ALIGNMENT_TAX_CACHE or ~/.cache/alignment-tax, `minilm/`) under a key
+        of everything the result depends on: the encoder files, the texts in order, the batch size, torch's
+        version and thread count. A hit returns the bytes a miss would compute on this machine."""
+        import torch
+
+        key = hashlib.sha256(json.dumps({
+            "weights": _file_digest(self.directory / "model.safetensors"), "max_tokens": MAX_TOKENS,
+            "batch_size": self.batch_size, "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "texts": list(texts)}).encode()).hexdigest()
+        path = cache_root() / "minilm" / f"{key}.npy"
+        if path.is_file():
+            return np.load(path, allow_pickle=False)
+        out = self.encode(texts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, out, allow_pickle=False)
+        os.replace(tmp, path)  # concurrent cells write the same bytes; the rename is atomic
+        return out
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("ALIGNMENT_TAX_CACHE") or Path.home() / ".cache" / "alignment-tax")
+
+
+def _file_digest(path: Path) -> str:
+    st = path.stat()  # the installed wheel's file: its size and mtime stand for its bytes, read once per process
+    return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def sentencizer():
@@ -92,9 +127,13 @@ class MiniLMSupport:
         n = len(summaries)
         src_sents = {s: self._sentences(s) or [s] for s in set(sources)}
         sum_sents = [self._sentences(s) for s in summaries]
-        sents = {x for v in src_sents.values() for x in v} | {x for v in sum_sents for x in v}
-        uniq = sorted(sents, key=len)  # similar lengths share a batch: less padding
-        emb = dict(zip(uniq, self.encoder.encode(uniq)))
+        # Sources and summaries are encoded apart, each sorted by (length, text): similar lengths share a
+        # batch (less padding), and the sources' batches do not depend on the summaries, so every cell
+        # that scores the same posts computes their embeddings identically -- once, through the cache.
+        src_uniq = sorted({x for v in src_sents.values() for x in v}, key=lambda x: (len(x), x))
+        sum_uniq = sorted({x for v in sum_sents for x in v}, key=lambda x: (len(x), x))
+        emb = dict(zip(src_uniq, self.encoder.encode_cached(src_uniq)))
+        emb.update(zip(sum_uniq, self.encoder.encode(sum_uniq)))
         support, worst = np.zeros(n), np.zeros(n)
         for i, (src, sents) in enumerate(zip(sources, sum_sents)):
             if not sents:
