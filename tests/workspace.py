@@ -93,7 +93,7 @@ def declared_params(ws: Path) -> dict[str, list[str]]:
     from dvc.repo import Repo
 
     with Repo(str(ws)) as repo:
-        return {st.addressing: [k for d in st.deps if type(d).__name__ == "ParamsDependency" for k in d.params]
+        return {st.name: [k for d in st.deps if type(d).__name__ == "ParamsDependency" for k in d.params]
                 for st in repo.index.stages
                 if any(type(d).__name__ == "ParamsDependency" for d in st.deps)}
 
