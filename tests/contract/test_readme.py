@@ -29,6 +29,6 @@ def test_default_results_table_is_the_committed_report():
 def test_side_by_side_table_is_its_saved_report():
     saved = ROOT / "reports/side_by_side/alignment_tax.md"
     report = saved.read_text(encoding="utf-8")
-    cells = DELTA.findall(table("side by side"))
+    cells = DELTA.findall(table("side by side: smollm2_135m"))
     assert len(cells) >= 20
     assert [c for c in cells if c not in report] == []
