@@ -29,7 +29,6 @@ import numpy as np
 
 from alignment_tax.errors import AlignmentTaxError, stage_main
 
-DATA = Path("../shared/data/tldr/instructgpt_tldr_samples.csv")
 CONTROLS = ("repeated", "other_post", "first_sentence", "generic", "empty")
 GENERIC = "I need advice about my situation."
 SUFFIX = "TL;DR:"
@@ -235,7 +234,8 @@ def render(res: dict) -> str:
 @stage_main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, required=True,
+                    help="the mirror's tldr/instructgpt_tldr_samples.csv (e.g. under ../shared/data)")
     ap.add_argument("--scorers", default="entity_support,minilm_support,lm_pmi")
     ap.add_argument("--lm-dir", type=Path, default=None, help="save_pretrained dir of the lm_pmi LM")
     ap.add_argument("--lm-precision", default="bf16", choices=("fp32", "bf16"))
