@@ -98,6 +98,15 @@ def declared_params(ws: Path) -> dict[str, list[str]]:
                 if any(type(d).__name__ == "ParamsDependency" for d in st.deps)}
 
 
+def graph_stages(ws: Path) -> set[str]:
+    """The stage addressings of a workspace's dvc.yaml under its params (dvc.lock may hold more: the
+    committed default run's cells that a smaller grid does not have)."""
+    from dvc.repo import Repo
+
+    with Repo(str(ws)) as repo:
+        return {st.addressing for st in repo.index.stages}
+
+
 def params_read(audit: Path) -> dict[str, set[str]]:
     """stage addressing -> the params keys its process read (every file config.AUDIT_ENV wrote)."""
     import json
