@@ -19,11 +19,11 @@ runs; a training step = forward + backward = 3 x forward):
   same in both steps, or small), so the measured ratio should sit at or below it.
 
     python benchmarks/contrastive_step.py [--steps 10] [--device cpu|cuda] [--model tiny|gpt2]
-        [--view target|post_and_target] [--threads N]
+        [--view target|post_and_target] [--threads N] [--mirror ../shared/data]
 
 `--model gpt2` builds a GPT-2-small-sized model from config (no download).
-Rows: data/contrastive/train.jsonl when `dvc repro` made it; else, when the
-data mirror is there, TL;DR posts from ../shared/data with their reference
+Rows: data/contrastive/train.jsonl when `dvc repro` made it; else, when
+`--mirror` names the data mirror, TL;DR posts from it with their reference
 summary and title as positives and 6 other posts' summaries as negatives (8
 texts per source, close to the augmented data's ~8); else synthetic rows.
 """
@@ -49,15 +49,18 @@ from alignment_tax.contrastive.trainer import CONTRAST_CHUNK, ContrastiveLM  # n
 from alignment_tax.io import read_jsonl  # noqa: E402
 from alignment_tax.models import tiny  # noqa: E402
 
-MIRROR = Path("../shared/data/tldr/dove_tldr_test.jsonl")
+MIRROR_POSTS = "tldr/dove_tldr_test.jsonl"
 
 
-def load_rows(n: int) -> tuple[list[dict], str]:
+def load_rows(n: int, mirror: Path | None) -> tuple[list[dict], str]:
     path = Path("data/contrastive/train.jsonl")
     if path.is_file():
         return [r for _, r in read_jsonl(path)][:n], str(path)
-    if MIRROR.is_file():
-        src = [json.loads(line) for line in MIRROR.read_text(encoding="utf-8").splitlines()[:200]]
+    if mirror is not None:
+        posts = mirror / MIRROR_POSTS
+        if not posts.is_file():
+            sys.exit(f"--mirror {mirror}: no {MIRROR_POSTS} there")
+        src = [json.loads(line) for line in posts.read_text(encoding="utf-8").splitlines()[:200]]
         rng = random.Random(0)
         rows = []
         for i, s in enumerate(src[:n]):
@@ -67,7 +70,7 @@ def load_rows(n: int) -> tuple[list[dict], str]:
                          "positives": [{"text": s["gold_response"], "entities": []},
                                        {"text": s["title"], "entities": []}],
                          "negatives": [{"text": src[j]["gold_response"], "entities": []} for j in others]})
-        return rows, f"{MIRROR} (positives: reference + title; negatives: 6 other posts' summaries)"
+        return rows, f"{posts} (positives: reference + title; negatives: 6 other posts' summaries)"
     from tests.helpers import contrastive_row
     return [contrastive_row(i) for i in range(n)], "synthetic (tests.helpers.contrastive_row)"
 
@@ -196,6 +199,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--chunk", type=int, default=CONTRAST_CHUNK, help="contrast texts per forward pass")
     ap.add_argument("--threads", type=int, default=1, help="torch threads on CPU (0 = torch's default)")
+    ap.add_argument("--mirror", type=Path, default=None,
+                    help="the data mirror (e.g. ../shared/data): TL;DR rows when data/contrastive is not built")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -213,7 +218,7 @@ def main() -> None:
     bs = a.batch_size or entry.batch_size
     collate = ContrastiveCollator(tok, entry.max_length, c.max_summary_tokens, entry.max_positives,
                                   entry.max_negatives, view=view)
-    rows, source = load_rows(bs)
+    rows, source = load_rows(bs, a.mirror)
     batch = {k: v.to(a.device) for k, v in collate(rows).items()}
     if a.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
