@@ -104,7 +104,7 @@ def graph_stages(ws: Path) -> set[str]:
     from dvc.repo import Repo
 
     with Repo(str(ws)) as repo:
-        return {st.addressing for st in repo.index.stages}
+        return {st.name for st in repo.index.stages}
 
 
 def params_read(audit: Path) -> dict[str, set[str]]:
