@@ -99,7 +99,7 @@ def declared_params(ws: Path) -> dict[str, list[str]]:
 
 
 def graph_stages(ws: Path) -> set[str]:
-    """The stage addressings of a workspace's dvc.yaml under its params (dvc.lock may hold more: the
+    """The stage names of a workspace's dvc.yaml under its params (dvc.lock may hold more: the
     committed default run's cells that a smaller grid does not have)."""
     from dvc.repo import Repo
 
