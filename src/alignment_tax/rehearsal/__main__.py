@@ -33,7 +33,7 @@ def main(argv=None) -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="write the stand-in Hugging Face cache")
     b.add_argument("cache", type=Path)
-    b.add_argument("--mirror", type=Path, required=True, help="the data mirror directory (e.g. ../shared/data)")
+    b.add_argument("--mirror", type=Path, required=True, help="the data mirror directory (its SOURCES.md lists the files)")
     r = sub.add_parser("run", help="run the paper-path DVC graph offline against a built cache")
     r.add_argument("cache", type=Path)
     r.add_argument("workdir", type=Path)

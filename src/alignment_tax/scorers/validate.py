@@ -39,7 +39,7 @@ def load_samples(path: Path) -> tuple[list[str], dict[str, list[str]]]:
     import pandas as pd
 
     if not path.is_file():
-        raise AlignmentTaxError(f"{path}: not found (the data mirror, ../shared/data)")
+        raise AlignmentTaxError(f"{path}: not found (--data names the data mirror directory)")
     df = pd.read_csv(path)
     missing = {"model_type", "context", "ref_text", "sample"} - set(df.columns)
     if missing:
