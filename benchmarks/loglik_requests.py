@@ -61,11 +61,11 @@ def unique_requests(items: list[dict]) -> list[tuple[str, str]]:
     return list(dict.fromkeys((it["context"], o) for it in items for o in it["options"]))
 
 
-def lm_eval_model(model_dir: Path, *, batch_size: int, max_length: int, device: str):
+def lm_eval_model(model_dir: Path, *, batch_size: int, max_length: int, device: str, dtype: str = "float32"):
     from lm_eval.models.huggingface import HFLM
 
     return HFLM(pretrained=str(model_dir), backend="causal", batch_size=batch_size, max_length=max_length,
-                device=device, dtype="float32", trust_remote_code=False)
+                device=device, dtype=dtype, trust_remote_code=False)
 
 
 def lm_eval_scores(lm, requests: list[tuple[str, str]]) -> tuple[list[float], float]:

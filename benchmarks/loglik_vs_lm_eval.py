@@ -14,7 +14,7 @@ Needs lm-eval in its own venv (benchmarks/requirements-lm-eval.txt):
     PYTHONPATH=$PWD/src .venv-lm-eval/bin/python benchmarks/loglik_vs_lm_eval.py \\
         [--model tiny] [--model models/base/smollm2_135m] [--tqa 20] [--mmlu-categories law,biology]
         [--mmlu-per-category 4] [--mmlu-fewshot 5] [--batch-size 16] [--max-length 0] [--threads 1]
-        [--repeats 1] [--device cpu|cuda]
+        [--repeats 1] [--device cpu|cuda] [--float64-reference]
 
 `--model tiny` is the pipeline's tiny model: models/base/tiny when `dvc repro` made
 it, else one built from params.yaml's tiny_lm architecture (seeded, untrained; a
@@ -52,13 +52,14 @@ def build_tiny(out: Path) -> Path:
     return out
 
 
-def ours(model_dir: Path, requests, *, batch_size: int, max_length: int, device: str):
+def ours(model_dir: Path, requests, *, batch_size: int, max_length: int, device: str,
+         dtype: torch.dtype = torch.float32):
     from alignment_tax.evaluate.loglik import continuation_logprobs
     from alignment_tax.models.loader import load_causal_lm
     from alignment_tax.methods.runtime import Runtime
 
     model, tok = load_causal_lm(model_dir)
-    rt = Runtime(model=model.to(device), tokenizer=tok, method="base")
+    rt = Runtime(model=model.to(device=device, dtype=dtype), tokenizer=tok, method="base")
     start = time.perf_counter()
     scores = continuation_logprobs(rt, requests, batch_size=batch_size, max_length=max_length)
     return scores, time.perf_counter() - start
@@ -89,7 +90,28 @@ def compare(name: str, items, model_dir: Path, lm, a, max_length: int) -> dict:
     print(f"{row['model']:>14} {name:<11} items={len(items):<4} requests={len(reqs):<5} "
           f"lm-eval {best_lm:8.2f} s  ours {best_ours:8.2f} s  ratio {row['ratio']:5.2f}x  "
           f"identical choices: {'yes' if same else 'NO'}  max|dLL| {delta:.2e}", flush=True)
+    if a.float64_reference:
+        row.update(float64_errors(model_dir, reqs, ref, got, a, max_length))
     return row
+
+
+def float64_errors(model_dir: Path, reqs, lm32: dict, ours32: dict, a, max_length: int) -> dict:
+    """How far each float32 side is from the float64 truth, and how far apart the two are in float64.
+
+    lm-eval in float64 (its full pass per request) is the reference. If ours in float64 matches it to
+    ~1e-10, the two algorithms compute the same quantity and the float32 gap between them is rounding;
+    each float32 side's distance from the reference then says how much rounding either one carries."""
+    lm64 = lr.lm_eval_model(model_dir, batch_size=a.batch_size, max_length=max_length, device=a.device,
+                            dtype="float64")
+    ref = dict(zip(reqs, lr.lm_eval_scores(lm64, reqs)[0]))
+    del lm64
+    o64 = dict(zip(reqs, ours(model_dir, reqs, batch_size=a.batch_size, max_length=max_length,
+                              device=a.device, dtype=torch.float64)[0]))
+    sides = (("lm-eval float32", "lm_eval32", lm32), ("ours float32", "ours32", ours32), ("ours float64", "ours64", o64))
+    err = {label: max(abs(v[r] - ref[r]) for r in reqs) for label, _, v in sides}
+    print("               vs lm-eval in float64, max|LL - ref|: "
+          + "  ".join(f"{label} {e:.2e}" for label, e in err.items()), flush=True)
+    return {f"max_abs_{key}_vs_float64": err[label] for label, key, _ in sides}
 
 
 def main() -> None:
@@ -104,6 +126,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--float64-reference", action="store_true",
+                    help="also score every request in float64 (lm-eval and ours) and print each side's error")
     a = ap.parse_args()
     try:
         import lm_eval  # noqa: F401

@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("model", help="a key of model_zoo")
     slug = ap.parse_args().model
     params = load_params()
-    begin(params, model=slug)
+    begin(params, model=slug, stage="base")
     entry = zoo_entry(params, slug)
     info = BUILDERS[entry.build](params, slug) if entry.build else resolve_hub(params, slug)
     if info:  # empty on the non-zero ranks of a distributed run

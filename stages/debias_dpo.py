@@ -36,7 +36,7 @@ def main() -> None:
     if a.method not in PREFER:
         raise AlignmentTaxError(f"debias_dpo: unknown method '{a.method}' (known: {', '.join(PREFER)})")
     params = load_params()
-    begin(params, model=a.model)
+    begin(params, model=a.model, stage="debias_dpo")
     entry, cfg = zoo_entry(params, a.model), params.debias.dpo
     start = time.time()
     if entry.lora.enabled:

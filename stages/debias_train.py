@@ -30,7 +30,7 @@ def main() -> None:
     if a.method not in TRAIN:
         raise AlignmentTaxError(f"debias_train: unknown method '{a.method}' (known: {', '.join(TRAIN)})")
     params = load_params()
-    begin(params, model=a.model)
+    begin(params, model=a.model, stage="debias_train")
     entry, d = zoo_entry(params, a.model), params.debias
     start = time.time()
     docs = corpus.documents(d.corpus, params.seed)

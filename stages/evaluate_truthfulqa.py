@@ -24,7 +24,7 @@ def main() -> None:
     a = cell_arguments(__doc__)
     start = time.perf_counter()
     params = load_params()
-    compute = begin(params, model=a.model)
+    compute = begin(params, model=a.model, stage="evaluate_truthfulqa")
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.truthfulqa
     rows = random_subset(read_rows(PREPARED, truthfulqa.check_row), cfg.rows, params.seed)
     rt = load_runtime(params, a.model, a.method)

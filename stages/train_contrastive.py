@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("model", help="a key of model_zoo")
     slug = ap.parse_args().model
     params = load_params()
-    begin(params, model=slug)
+    begin(params, model=slug, stage="train_contrastive")
     entry, cfg = zoo_entry(params, slug), params.contrastive
     rows = read_rows(DATA, CONTRASTIVE_FIELDS, items=True)
     lm, tok = load_for(params, slug, "base", precision=lora.frozen_precision(entry) if entry.lora.enabled else "fp32")

@@ -34,6 +34,8 @@ def test_repo_params_load(repo_root):
     ({"data": {"tldr": {"eval_rows": 0}}}, "data.tldr.eval_rows", ">= 1"),
     ({"compute": {"threads": -1}}, "compute.threads", "[0, 256]"),
     ({"compute": {"kv_cache": "paged"}}, "compute.kv_cache", "static, dynamic"),
+    ({"compute": {"stage_threads": {"base": -2}}}, "compute.stage_threads.base", "[0, 256]"),
+    ({"compute": {"stage_threads": {"evaluate_tldr": 2}}}, "compute.stage_threads.evaluate_tldr", "unknown key"),
 ])
 def test_bad_params_name_the_key(repo_root, override, key, words):
     with pytest.raises(AlignmentTaxError) as err:

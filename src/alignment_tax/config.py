@@ -80,7 +80,7 @@ class ModelEntry:
     gguf: GGUFSource = field(default_factory=GGUFSource)  # read by build: smollm2_gguf only
     # the `dropout` method's config keys -> rates for this architecture; null = debias.dropout (GPT-2's keys)
     dropout: Optional[Dict[str, float]] = None
-    threads: Optional[int] = None  # this model's stages' torch threads; null = compute.threads
+    threads: Optional[int] = None  # this model's stages' torch threads, over compute.stage_threads; null = those
 
 
 @dataclass
@@ -196,12 +196,30 @@ KV_CACHES = ("static", "dynamic")  # compute.kv_cache values (transformers' cach
 
 
 @dataclass
+class StageThreads:
+    """Threads of one stage kind (a dvc.yaml stage definition), over `compute.threads`; null = that.
+
+    The fields are the stage kinds that gained from the second core when measured
+    (benchmarks/stage_threads.py); each declares its own key in dvc.yaml, so changing one reruns
+    that kind only. A kind not listed here runs at `compute.threads`."""
+
+    base: Optional[int] = None
+    train_contrastive: Optional[int] = None
+    debias_train: Optional[int] = None
+    debias_dpo: Optional[int] = None
+    augment_toxic: Optional[int] = None
+    augment_low_confidence: Optional[int] = None
+    evaluate_truthfulqa: Optional[int] = None
+
+
+@dataclass
 class ComputeConfig:
     """Settings that change speed and, on CPU, numbers: every stage applies them itself (pipeline/stage.py)."""
 
     threads: int = 1  # torch intra-op and BLAS threads of a stage on CPU (0 = the library defaults)
     interop_threads: int = 1  # torch inter-op threads (0 = torch's default)
     kv_cache: str = "static"  # generation's KV cache: static (preallocated; same greedy text, faster) | dynamic
+    stage_threads: StageThreads = field(default_factory=StageThreads)
 
 
 @dataclass
@@ -424,6 +442,9 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
     _check(g.no_repeat_ngram_size >= 0, source, "generation.no_repeat_ngram_size", "must be >= 0 (0 = off)")
     for k in ("threads", "interop_threads"):
         _check(0 <= cfg.compute[k] <= 256, source, f"compute.{k}", f"must be in [0, 256] (0 = default), got {cfg.compute[k]}")
+    for k, v in cfg.compute.stage_threads.items():
+        _check(v is None or 0 <= v <= 256, source, f"compute.stage_threads.{k}",
+               f"must be null (= compute.threads) or in [0, 256], got {v}")
     for slug, e in cfg.model_zoo.items():
         _check(e.threads is None or 0 <= e.threads <= 256, source, f"model_zoo.{slug}.threads",
                f"must be null (= compute.threads) or in [0, 256], got {e.threads}")

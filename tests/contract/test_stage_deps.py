@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from alignment_tax.pipeline.stage import STAGE_THREAD_KINDS
 from tests.contract.closure import ROOT, closure, gaps, required_src, stage_specs
 
 DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())
@@ -44,16 +45,29 @@ def test_an_unused_dep_is_reported():
     assert not missing and "src/alignment_tax/report/build.py" in extra
 
 
+FRAME_COMPUTE = {"compute.threads", "compute.interop_threads", "compute.kv_cache"}  # what compute_for reads
+
+
 @pytest.mark.parametrize("stage", sorted(STAGES))
 def test_stage_frame_params_are_declared(stage):
-    """A stage that calls pipeline.stage.begin reads `compute` (and `seed` unless seed=False)."""
+    """A stage that calls pipeline.stage.begin reads `compute`'s frame keys, its own
+    `compute.stage_threads.<kind>` when it has one (and passes that kind to begin), and `seed`
+    unless seed=False."""
     spec = STAGES[stage]
     scripts = [ROOT / s for s in re.findall(r"python3?\s+(stages/\S+\.py)", spec["cmd"])]
     files = set(scripts).union(*(closure(s) for s in scripts))
     text = "\n".join(Path(f).read_text() for f in files)
     params = {str(p) for p in spec.get("params", [])}
     if "begin(" in text:
-        assert "compute" in params or "params.yaml:" in str(spec.get("params")), f"{stage}: declare compute"
+        assert FRAME_COMPUTE <= params or "compute" in params or "params.yaml:" in str(spec.get("params")), \
+            f"{stage}: declare {sorted(FRAME_COMPUTE - params)}"
+    own = f"compute.stage_threads.{stage}"
+    if stage in STAGE_THREAD_KINDS:
+        assert own in params, f"{stage}: declare {own}"
+        passed = f'stage="{stage}"' in text or (stage.startswith("augment_") and 'stage = f"augment_{kind}"' in text)
+        assert passed, f"{stage}: pass stage={stage!r} to begin(), or its {own} is never read"
+    else:
+        assert not {p for p in params if p.startswith("compute.stage_threads")}, f"{stage}: reads no stage_threads"
     if re.search(r"begin\((params|cfg)(\)|, model=)", text):  # seeded unless begin(..., seed=False)
         assert "seed" in params or "params.yaml:" in str(spec.get("params")), f"{stage}: declare seed"
 

@@ -22,7 +22,7 @@ from omegaconf import OmegaConf
 from alignment_tax.augment.common import metrics_path, output_path, stream_rows
 from alignment_tax.config import load_params
 from alignment_tax.io import read_jsonl, write_json
-from alignment_tax.pipeline.stage import begin
+from alignment_tax.pipeline.stage import STAGE_THREAD_KINDS, begin
 
 TLDR_TRAIN = Path("data/prepared/tldr/train.jsonl")
 VERSION = 1  # bump when an augmenter's output changes meaning
@@ -40,7 +40,8 @@ def run(kind: str, produce: Produce) -> dict:
     # temp file is removed; after SIGKILL it stays beside an untouched output.
     signal.signal(signal.SIGTERM, _exit)
     params = load_params()
-    begin(params)
+    stage = f"augment_{kind}"
+    begin(params, stage=stage if stage in STAGE_THREAD_KINDS else None)
     cfg = params.augment[kind]
     rows = [r for _, r in read_jsonl(TLDR_TRAIN)]
     drops, stats = Counter(), Counter()
