@@ -19,7 +19,7 @@ runs; a training step = forward + backward = 3 x forward):
   same in both steps, or small), so the measured ratio should sit at or below it.
 
     python benchmarks/contrastive_step.py [--steps 10] [--device cpu|cuda] [--model tiny|gpt2]
-        [--view target|post_and_target] [--threads N] [--mirror ../shared/data]
+        [--view target|post_and_target] [--threads N] [--mirror ../shared/data] [--profile]
 
 `--model gpt2` builds a GPT-2-small-sized model from config (no download).
 Rows: data/contrastive/train.jsonl when `dvc repro` made it; else, when
@@ -189,6 +189,39 @@ def time_prefix(model, batch, steps: int, device: str) -> tuple[float, float]:
     return statistics.median(shared), statistics.median(naive)
 
 
+# torch op names -> what the FLOP model counts (matrix products, attention) and what it does not
+OP_KINDS = (("matrix products", ("addmm", "mm", "bmm", "linear", "matmul", "baddbmm")),
+            ("attention", ("scaled_dot_product", "flash_attention", "_softmax", "softmax")),
+            ("K/V gathers and copies", ("cat", "index", "gather", "copy_", "expand", "repeat", "contiguous",
+                                        "narrow", "slice", "select", "stack", "clone", "masked")))
+
+
+def op_kind(name: str) -> str:
+    base = name.split("::")[-1]
+    for kind, keys in OP_KINDS:
+        if any(base == k or base.startswith(k) or base.endswith(k) for k in keys):
+            return kind
+    return "other (norms, activations, elementwise)"
+
+
+def profile_prefix(model, batch) -> None:
+    """Where each way of encoding the contrast view spends its CPU time, by op kind (self time)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    for shared in (True, False):
+        model.representations(batch, shared_prefix=shared).sum().backward()  # warm-up
+        model.zero_grad(set_to_none=True)
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            model.representations(batch, shared_prefix=shared).sum().backward()
+        model.zero_grad(set_to_none=True)
+        kinds: dict[str, float] = {}
+        for ev in prof.key_averages():
+            kinds[op_kind(ev.key)] = kinds.get(op_kind(ev.key), 0.0) + ev.self_cpu_time_total / 1e3
+        total = sum(kinds.values())
+        print(f"profile, {'shared prefix' if shared else 'naive concatenation'}: {total:.0f} ms of op self time; "
+              + "; ".join(f"{k} {v:.0f} ms ({v / total:.0%})" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=10)
@@ -199,6 +232,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--chunk", type=int, default=CONTRAST_CHUNK, help="contrast texts per forward pass")
     ap.add_argument("--threads", type=int, default=1, help="torch threads on CPU (0 = torch's default)")
+    ap.add_argument("--profile", action="store_true",
+                    help="post_and_target: also split each contrast-view encoding's CPU time by op kind")
     ap.add_argument("--mirror", type=Path, default=None,
                     help="the data mirror (e.g. ../shared/data): TL;DR rows when data/contrastive is not built")
     a = ap.parse_args()
@@ -249,6 +284,8 @@ def main() -> None:
         f_naive = fm.contrast_view(batch, view, shared_prefix=False, chunk=a.chunk)
         print(f"contrast view fwd+bwd: shared prefix {shared * 1000:.1f} ms, naive concatenation {naive * 1000:.1f} ms"
               f"; speed-up measured {naive / shared:.2f}x, FLOP model {f_naive / f_cl:.2f}x")
+        if a.profile:
+            profile_prefix(model, batch)
 
 
 if __name__ == "__main__":

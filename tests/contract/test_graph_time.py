@@ -28,3 +28,13 @@ def test_each_stage_runs_until_the_next_one_starts(graph_time):
 
 def test_a_run_with_no_stage_is_all_collection_time(graph_time):
     assert graph_time.stage_times([(0.0, ""), (2.0, "Everything is up to date.")], end=3.0) == (3.0, {})
+
+
+def test_log_gaps_measure_from_the_last_output_to_the_next_stage():
+    spec = importlib.util.spec_from_file_location("log_gaps", PATH.parent / "log_gaps.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    log = ["     1.00 Running stage 'a':", "     1.10 > python stages/a.py", "     6.00 done a",
+           "     6.50 Updating lock file 'dvc.lock'", "     9.00 Running stage 'b':", "    10.00 done b",
+           "    14.50 Running stage 'c':"]
+    assert mod.gaps(log) == [3.0, 4.5]  # DVC's own "Updating lock file" line is not stage output

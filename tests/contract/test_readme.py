@@ -4,8 +4,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-# "↓0.114 [-0.224, -0.004]": a change from base with its interval, as reports/alignment_tax.md prints it
-DELTA = re.compile(r"[↑↓]\d+\.\d+ \[[-+]\d+\.\d+, [-+]\d+\.\d+\]")
+# "↓0.114 [-0.224, -0.004]" or "↑<0.001 [...]": a change from base with its interval, as the report prints it
+DELTA = re.compile(r"[↑↓]<?\d+\.\d+ \[[-+]\d+\.\d+, [-+]\d+\.\d+\]")
 
 
 def table(heading: str) -> str:
