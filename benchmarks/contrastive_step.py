@@ -197,9 +197,9 @@ OP_KINDS = (("matrix products", ("addmm", "mm", "bmm", "linear", "matmul", "badd
 
 
 def op_kind(name: str) -> str:
-    base = name.split("::")[-1]
+    base = name.split("::")[-1].lower()
     for kind, keys in OP_KINDS:
-        if any(base == k or base.startswith(k) or base.endswith(k) for k in keys):
+        if any(k in base for k in keys):
             return kind
     return "other (norms, activations, elementwise)"
 
@@ -215,11 +215,13 @@ def profile_prefix(model, batch) -> None:
             model.representations(batch, shared_prefix=shared).sum().backward()
         model.zero_grad(set_to_none=True)
         kinds: dict[str, float] = {}
-        for ev in prof.key_averages():
+        ops = sorted(prof.key_averages(), key=lambda ev: -ev.self_cpu_time_total)
+        for ev in ops:
             kinds[op_kind(ev.key)] = kinds.get(op_kind(ev.key), 0.0) + ev.self_cpu_time_total / 1e3
         total = sum(kinds.values())
         print(f"profile, {'shared prefix' if shared else 'naive concatenation'}: {total:.0f} ms of op self time; "
               + "; ".join(f"{k} {v:.0f} ms ({v / total:.0%})" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])))
+        print("  largest ops: " + ", ".join(f"{ev.key} {ev.self_cpu_time_total / 1e3:.0f} ms" for ev in ops[:6]))
 
 
 def main() -> None:
