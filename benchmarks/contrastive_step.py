@@ -19,7 +19,7 @@ runs; a training step = forward + backward = 3 x forward):
   same in both steps, or small), so the measured ratio should sit at or below it.
 
     python benchmarks/contrastive_step.py [--steps 10] [--device cpu|cuda] [--model tiny|gpt2]
-        [--view target|post_and_target] [--threads N] [--mirror ../shared/data] [--profile]
+        [--view target|post_and_target] [--threads N] [--mirror MIRROR] [--profile]
 
 `--model gpt2` builds a GPT-2-small-sized model from config (no download).
 Rows: data/contrastive/train.jsonl when `dvc repro` made it; else, when
@@ -237,7 +237,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="post_and_target: also split each contrast-view encoding's CPU time by op kind")
     ap.add_argument("--mirror", type=Path, default=None,
-                    help="the data mirror (e.g. ../shared/data): TL;DR rows when data/contrastive is not built")
+                    help="the data mirror directory: TL;DR rows when data/contrastive is not built")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)

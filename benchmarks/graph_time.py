@@ -6,7 +6,7 @@ end), so it includes DVC's own work for that stage (hashing and caching its outp
 Time before the first stage (DVC collecting the graph) is printed apart. DVC runs stages one at a time,
 so the per-stage times add up to the run's wall time.
 
-    python benchmarks/graph_time.py --workspace DIR [--log FILE] -- dvc exp run -S data.source=../shared/data
+    python benchmarks/graph_time.py --workspace DIR [--log FILE] -- dvc exp run -S data.source=MIRROR
 """
 from __future__ import annotations
 

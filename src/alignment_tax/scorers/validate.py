@@ -235,7 +235,7 @@ def render(res: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True,
-                    help="the mirror's tldr/instructgpt_tldr_samples.csv (e.g. under ../shared/data)")
+                    help="the data mirror's tldr/instructgpt_tldr_samples.csv (see its SOURCES.md)")
     ap.add_argument("--scorers", default="entity_support,minilm_support,lm_pmi")
     ap.add_argument("--lm-dir", type=Path, default=None, help="save_pretrained dir of the lm_pmi LM")
     ap.add_argument("--lm-precision", default="bf16", choices=("fp32", "bf16"))
