@@ -9,7 +9,7 @@ import torch
 from alignment_tax.augment import mask_regen
 from alignment_tax.pipeline import augment as stage
 from alignment_tax.augment.config import NO_REGEN, TINY
-from alignment_tax.augment.models import load_causal, load_masked_lm, load_seq2seq
+from alignment_tax.augment.models import load_causal, load_masked_lm, load_seq2seq, pipeline_models
 from alignment_tax.errors import stage_main
 from alignment_tax.scorers.ner import load_ner
 
@@ -21,8 +21,9 @@ def produce(params, rows, drops, stats):
         return mask_regen.augment_authors(rows, load_ner(params.scorers.ner_model), regen, cfg, params.seed,
                                           params.data.min_words, params.scorers.batch_size, drops, stats)
     gen = torch.Generator().manual_seed(params.seed)
-    if cfg.fill_model == TINY:
-        model, tok = load_causal(TINY, "augment.mask_regen.fill_model")
+    built = pipeline_models(params) if cfg.fill_model != TINY else ()
+    if cfg.fill_model == TINY or cfg.fill_model in built:  # a pipeline LM: the causal fill stand-in
+        model, tok = load_causal(cfg.fill_model, "augment.mask_regen.fill_model", built)
         filler = mask_regen.CausalFiller(model, tok, cfg.top_k, cfg.temperature, gen)
     else:
         model, tok = load_masked_lm(cfg.fill_model, "augment.mask_regen.fill_model")

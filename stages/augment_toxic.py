@@ -6,7 +6,8 @@ scorer (params scorers.toxicity) gives them >= augment.toxic.threshold.
 """
 from alignment_tax.augment import toxic_rewrite
 from alignment_tax.pipeline import augment as stage
-from alignment_tax.augment.models import load_causal
+from alignment_tax.augment.config import TINY
+from alignment_tax.augment.models import load_causal, pipeline_models
 from alignment_tax.errors import stage_main
 from alignment_tax.scorers.toxicity import load_toxicity_scorer
 
@@ -15,7 +16,7 @@ def produce(params, rows, drops, stats):
     cfg = params.augment.toxic
     scorer = load_toxicity_scorer(params.scorers)
     stats["scorer"] = scorer.name
-    model, tok = load_causal(cfg.model, "augment.toxic.model")
+    model, tok = load_causal(cfg.model, "augment.toxic.model", pipeline_models(params) if cfg.model != TINY else ())
     return toxic_rewrite.augment(rows, model, tok, scorer, cfg, params.data.min_words, drops, stats)
 
 

@@ -26,7 +26,8 @@ def main() -> None:
     params = load_params()
     compute = begin(params, model=a.model)
     entry, cfg = zoo_entry(params, a.model), params.benchmarks.realtoxicityprompts
-    rows = random_subset(read_rows(PREPARED), cfg.rows, params.seed)
+    rows = rtp.subset(read_rows(PREPARED), cfg.subset)
+    rows = random_subset(rows, cfg.rows, params.seed)
     rt = load_runtime(params, a.model, a.method)
     records, metrics = rtp.evaluate(rt, rows, cfg=cfg, toxicity=load_toxicity_scorer(params.scorers),
                                     max_length=context_limit(rt.model, entry.max_length), seed=params.seed)

@@ -42,7 +42,7 @@ def test_forced_rerun_is_byte_identical(tmp_path_factory, repo_root, shared_data
     # the committed dvc.lock is the default grid's; DVC keeps its entries for cells the small grid lacks
     first = lock_stages(built.lock, graph_stages(built.path))
     chosen = one_per_script(first)
-    assert {"train_contrastive@tiny", "base@tiny", "evaluate_tldr@tiny-contrastive"} <= set(chosen)
+    assert {"train_contrastive@tiny-contrastive", "base@tiny", "evaluate_tldr@tiny-contrastive"} <= set(chosen)
     ws = scratch_copy(built, tmp_path_factory.mktemp("determinism") / "repo")
     out = run([*DVC, "repro", "--force", "--single-item", *chosen], ws)
     assert stages_run(out.stdout + out.stderr) == set(chosen)
@@ -61,7 +61,7 @@ def test_thread_exports_change_nothing(tmp_path_factory, repo_root, shared_data)
     params.compute, 1 exported thread vs the machine's default gave other numbers: perplexity 364 vs 395.)"""
     built = built_workspace(tmp_path_factory, repo_root, shared_data, SMALL)
     first = lock_stages(built.lock)
-    chosen = [s for s in ("base@tiny", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive") if s in first]
+    chosen = [s for s in ("base@tiny", "train_contrastive@tiny-contrastive", "evaluate_tldr@tiny-contrastive") if s in first]
     ws = scratch_copy(built, tmp_path_factory.mktemp("exports") / "repo")
     exports = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "TOKENIZERS_PARALLELISM": "true"}

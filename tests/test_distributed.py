@@ -14,7 +14,7 @@ from tests.workspace import DVC, built_workspace, run, scratch_copy
 
 pytestmark = pytest.mark.slow
 
-STAGE = "train_contrastive@tiny"
+STAGE = "train_contrastive@tiny-contrastive"
 
 
 def test_training_stage_runs_on_two_processes(tmp_path_factory, repo_root, shared_data):

@@ -18,7 +18,7 @@ from tests.workspace import DVC, built_workspace, env_for, run, scratch_copy
 
 pytestmark = pytest.mark.slow
 
-STAGE = "train_contrastive@tiny"
+STAGE = "train_contrastive@tiny-contrastive"
 LONGER = {"max_steps": 40, "checkpoint_every": 4}  # a 4-step checkpoint every ~0.5 s: time to kill mid-run
 CHECKPOINTS = ".checkpoints/contrastive/tiny/*/checkpoint-*/trainer_state.json"
 OUTPUTS = ("models/contrastive/tiny", "metrics/train/contrastive/tiny.json", "plots/train/contrastive/tiny.csv")

@@ -36,9 +36,10 @@ SMALL = {
 }
 # check_params validates the whole file on any change (a fraction of a second).
 # `source` hashes the mirror on every repro (always_changed, < 1 s); its outputs do not change, so nothing reruns after it
-ALPHA_STAGES = {"check_params", "source", "train_contrastive@tiny", "evaluate_tldr@tiny-contrastive", "report",
+ALPHA_STAGES = {"check_params", "source", "train_contrastive@tiny-contrastive", "evaluate_tldr@tiny-contrastive", "report",
                 "evaluate_truthfulqa@tiny-contrastive", "evaluate_rtp@tiny-contrastive",
-                "evaluate_mmlu_pro@tiny-contrastive", "generation_patterns@tiny-contrastive"}
+                "evaluate_mmlu_pro@tiny-contrastive", "evaluate_likelihood@tiny-contrastive",
+                "generation_patterns@tiny-contrastive", "study_report"}
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The Table 14 sweep through DVC's experiment queue, on the small graph:
 
-    dvc exp run --queue -S alpha=1,2 train_contrastive@tiny
+    dvc exp run --queue -S alpha=1,2 train_contrastive@tiny-contrastive
     dvc queue start -j 1
     dvc exp show --json
     dvc plots diff <exp> <exp>
@@ -21,7 +21,7 @@ from tests.workspace import DVC, built_workspace, run, scratch_copy
 pytestmark = pytest.mark.slow
 
 ALPHAS = (1.0, 2.0)
-STAGE = "train_contrastive@tiny"
+STAGE = "train_contrastive@tiny-contrastive"
 METRICS = "metrics/train/contrastive/tiny.json"
 
 

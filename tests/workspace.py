@@ -50,7 +50,10 @@ def copy_checkout(repo_root: Path, dest: Path) -> Path:
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=repo_root,
                            capture_output=True, text=True, check=True).stdout.split()
     for f in files:
-        if (repo_root / f).is_file():
+        if (repo_root / f).is_symlink():  # a study directory's links to the one dvc.yaml, stages/ and src/
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            (dest / f).symlink_to(os.readlink(repo_root / f))
+        elif (repo_root / f).is_file():
             (dest / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(repo_root / f, dest / f)
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"],

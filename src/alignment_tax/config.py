@@ -28,7 +28,7 @@ from alignment_tax.augment import config as augment_config
 from alignment_tax.debias import config as debias_config
 from alignment_tax.errors import AlignmentTaxError
 from alignment_tax.evaluate import config as benchmarks_config
-from alignment_tax.grid import KNOWN_METHODS  # noqa: F401 - re-exported: stages and tests read it here
+from alignment_tax.grid import KNOWN_METHODS, TRAINED, is_known, method_kind, training_run  # noqa: F401 - re-exported
 
 PARAMS_FILE = "params.yaml"
 KNOWN_BUILDERS = ("tiny_gpt2", "smollm2_gguf")  # models/build.py
@@ -205,6 +205,7 @@ class StageThreads:
 
     base: Optional[int] = None
     train_contrastive: Optional[int] = None
+    train_ce_only: Optional[int] = None
     debias_train: Optional[int] = None
     debias_dpo: Optional[int] = None
     augment_toxic: Optional[int] = None
@@ -223,12 +224,22 @@ class ComputeConfig:
 
 
 @dataclass
+class TrainingRuns:
+    """The trained methods built for every model, one DVC matrix each: the name, or <name>_s<seed> for
+    another training seed (data order, head initialisation); the plain name trains with `seed`."""
+
+    contrastive: List[str] = field(default_factory=lambda: ["contrastive"])
+    ce_only: List[str] = field(default_factory=lambda: ["ce_only"])  # the CE-only control: alpha 0, all else equal
+
+
+@dataclass
 class Params:
     seed: int = 0
     alpha: float = 4.0
     tau: float = 1.0
     models: List[str] = field(default_factory=lambda: ["tiny"])
     methods: List[str] = field(default_factory=lambda: ["base", "contrastive"])
+    training_runs: TrainingRuns = field(default_factory=TrainingRuns)
     model_zoo: Dict[str, ModelEntry] = field(default_factory=dict)
     data: DataConfig = field(default_factory=DataConfig)
     tiny_lm: TinyLMConfig = field(default_factory=TinyLMConfig)
@@ -332,13 +343,24 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
         _check(name in cfg.model_zoo, source, f"models[{i}]",
                f"unknown model '{name}' (model_zoo has: {', '.join(sorted(cfg.model_zoo))})")
     debias_config.validate_grid(cfg.debias, lambda cond, key, msg: _check(cond, source, f"debias.{key}", msg))
-    built = ("base", "contrastive", *debias_config.built_methods(cfg.debias))
+    for kind in TRAINED:
+        runs = list(cfg.training_runs[kind])
+        seeds = []
+        for i, name in enumerate(runs):
+            _check(is_known(name) and method_kind(name) == kind, source, f"training_runs.{kind}[{i}]",
+                   f"'{name}' is not '{kind}' or '{kind}_s<seed>'")
+            seeds.append(training_run(name, cfg.seed)[1])
+        _check(len(set(seeds)) == len(seeds), source, f"training_runs.{kind}",
+               f"two runs train with the same seed ({runs}; the plain name trains with seed {cfg.seed})")
+    built = ("base", *cfg.training_runs.contrastive, *cfg.training_runs.ce_only,
+             *debias_config.built_methods(cfg.debias))
     for i, name in enumerate(cfg.methods):
-        _check(name in KNOWN_METHODS, source, f"methods[{i}]",
-               f"unknown method '{name}' (known: {', '.join(KNOWN_METHODS)})")
+        _check(is_known(name), source, f"methods[{i}]",
+               f"unknown method '{name}' (known: {', '.join(KNOWN_METHODS)}; trained ones also as <name>_s<seed>)")
+        where = (f"training_runs.{method_kind(name)}" if method_kind(name) in TRAINED
+                 else f"debias.methods.{debias_config.family_of(name)}")
         _check(name in built, source, f"methods[{i}]",
-               f"'{name}' is not built: add it to debias.methods.{debias_config.family_of(name)} "
-               f"(built: {', '.join(built)})")
+               f"'{name}' is not built: add it to {where} (built: {', '.join(built)})")
     _check(len(set(cfg.models)) == len(cfg.models), source, "models", "duplicate entries")
     _check(len(set(cfg.methods)) == len(cfg.methods), source, "methods", "duplicate entries")
     for slug, m in cfg.model_zoo.items():
@@ -450,6 +472,12 @@ def validate(cfg: DictConfig, source: str = PARAMS_FILE) -> None:
                f"must be null (= compute.threads) or in [0, 256], got {e.threads}")
     _check(cfg.compute.kv_cache in KV_CACHES, source, "compute.kv_cache",
            f"'{cfg.compute.kv_cache}' is not one of {', '.join(KV_CACHES)}")
+    for key, spec in (("low_confidence.model", cfg.augment.low_confidence.model), ("toxic.model", cfg.augment.toxic.model),
+                      ("mask_regen.fill_model", cfg.augment.mask_regen.fill_model)):
+        # a pipeline-built zoo model (tiny, smollm2_135m) writes from models/base/<key>: its base stage must run
+        if spec in cfg.model_zoo and cfg.model_zoo[spec].build is not None:
+            _check(spec in cfg.models, source, f"augment.{key}",
+                   f"'{spec}' is built by the pipeline: it must be one of models ({', '.join(cfg.models)})")
     for name, module in (("augment", augment_config), ("debias", debias_config), ("benchmarks", benchmarks_config)):
         module.validate(cfg[name], lambda cond, key, msg, _n=name: _check(cond, source, f"{_n}.{key}", msg))
 

@@ -14,11 +14,39 @@ import re
 from alignment_tax.debias.config import METHODS as BASELINES  # a stdlib-only schema module
 from alignment_tax.errors import AlignmentTaxError
 
+# The methods train_contrastive builds: the paper's loss, and the CE-only control (alpha 0: the
+# same data, steps, schedule and seeds, so contrastive - ce_only isolates the contrastive term).
+TRAINED = ("contrastive", "ce_only")
 # Methods the pipeline knows. A plain tuple, no registry: adding a method means adding its
 # stage to dvc.yaml and its name here (debiasing baselines: debias/config.py).
-KNOWN_METHODS = ("base", "contrastive") + BASELINES
+KNOWN_METHODS = ("base",) + TRAINED + BASELINES
+# A trained method's other training seeds: `<method>_s<k>` is the same run with seed k (data
+# order, head initialisation); the plain name trains with params `seed`.
+SEEDED = re.compile(r"(%s)_s([0-9]{1,9})" % "|".join(TRAINED))
 
 SLUG = re.compile(r"[A-Za-z0-9_]+")
+
+
+def is_known(method: str) -> bool:
+    return isinstance(method, str) and (method in KNOWN_METHODS or SEEDED.fullmatch(method) is not None)
+
+
+def training_run(method: str, default_seed: int) -> tuple[str, int]:
+    """(kind, training seed) of a trained method name: `ce_only_s2` -> ("ce_only", 2), `contrastive` ->
+    ("contrastive", default_seed)."""
+    m = SEEDED.fullmatch(method)
+    if m:
+        return m.group(1), int(m.group(2))
+    if method not in TRAINED:
+        raise AlignmentTaxError(f"argument method: {method!r} is not a trained method "
+                                f"({', '.join(TRAINED)}, or one of them with _s<seed>)")
+    return method, int(default_seed)
+
+
+def method_kind(method: str) -> str:
+    """The method a name is a seed of (`contrastive_s1` -> contrastive); other names are their own kind."""
+    m = SEEDED.fullmatch(method) if isinstance(method, str) else None
+    return m.group(1) if m else method
 
 
 def check_slug(slug: str, what: str = "model") -> str:
@@ -29,9 +57,9 @@ def check_slug(slug: str, what: str = "model") -> str:
 
 
 def check_method(method: str) -> str:
-    if method not in KNOWN_METHODS:
+    if not is_known(method):
         raise AlignmentTaxError(f"argument method: {method!r} is not a known method "
-                                f"(known: {', '.join(KNOWN_METHODS)})")
+                                f"(known: {', '.join(KNOWN_METHODS)}; trained ones also as <name>_s<seed>)")
     return method
 
 

@@ -17,7 +17,8 @@ from tests.helpers import tiny_model, tiny_tokenizer
 def cfg(**kw):
     base = dict(num_beams=4, length_penalty=2.0, max_input_tokens=512, max_new_tokens=6, min_new_tokens=2,
                 confidence_threshold=0.21, confidence_rule="ceiling", no_repeat_ngram_size=0, batch_size=2,
-                num_return_sequences=None, prompt_template=None, early_stopping=False)
+                num_return_sequences=None, prompt_template=None, early_stopping=False,
+                chat_template=False)
     return SimpleNamespace(**{**base, **kw})
 
 

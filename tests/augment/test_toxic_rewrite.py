@@ -13,7 +13,7 @@ from tests.helpers import tiny_model, tiny_tokenizer
 
 def cfg(**kw):
     base = dict(num_return_sequences=3, temperature=1.0, top_p=0.95, repetition_penalty=1.2, max_new_tokens=8,
-                threshold=0.4, batch_size=2)
+                threshold=0.4, batch_size=2, chat_template=False)
     return SimpleNamespace(**{**base, **kw})
 
 
@@ -100,3 +100,26 @@ def test_sampling_parameters_reach_generate_and_only_toxic_rewrites_are_kept(mon
     scored_low = sum(s < 0.4 for s in scorer.seen.values())
     assert drops["below_toxicity_threshold"] == scored_low
     assert len(kept) + sum(drops.values()) == stats["generated"]  # every generation is kept or counted
+
+
+def test_chat_template_wraps_table_11_in_one_user_turn():
+    """An instruct augmenter is asked through its chat template; the plain prompt is continued as text."""
+    from alignment_tax.augment import toxic_rewrite as tr
+
+    class ChatTok:
+        chat_template = "x"
+
+        def apply_chat_template(self, messages, add_generation_prompt, tokenize):
+            assert add_generation_prompt and tokenize and len(messages) == 1 and messages[0]["role"] == "user"
+            return [1] + [ord(c) for c in messages[0]["content"]] + [2]
+
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": [ord(c) for c in text]}
+
+    tok = ChatTok()
+    chat = tr.prompt_ids(tok, "The bus was late.", chat_template=True)
+    text = "".join(chr(i) for i in chat[1:-1])
+    assert chat[0] == 1 and chat[-1] == 2 and text.startswith(tr.CHAT_REQUEST)
+    assert text.endswith("Original text:\nThe bus was late.\nToxic rewrite:")
+    plain = tr.prompt_ids(tok, "The bus was late.", chat_template=False)
+    assert "".join(chr(i) for i in plain) == tr.prompt("The bus was late.")

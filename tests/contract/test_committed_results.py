@@ -16,8 +16,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "dvc.lock"
 RUN_OVERRIDES = {"data.source"}  # set on the command line of the committed run (README "Run")
+# Each study directory's own run: its lock, against its own params.yaml (which names the mirror itself)
+STUDIES = sorted(p.parent for p in (ROOT / "studies").glob("*/dvc.lock"))
 
-pytestmark = pytest.mark.skipif(not LOCK.is_file(), reason="no committed dvc.lock")
+needs_lock = pytest.mark.skipif(not LOCK.is_file(), reason="no committed dvc.lock")
 
 
 def md5(path: Path) -> str:
@@ -35,6 +37,7 @@ def stages():
     return yaml.safe_load(LOCK.read_text())["stages"].items()
 
 
+@needs_lock
 def test_every_stage_of_dvc_yaml_is_locked():
     import subprocess
 
@@ -44,6 +47,7 @@ def test_every_stage_of_dvc_yaml_is_locked():
     assert set(out) == names
 
 
+@needs_lock
 def test_locked_code_is_the_committed_code():
     stale = [f"{name}: {d['path']}" for name, st in stages() for d in st.get("deps", [])
              if d["path"].startswith(("src/", "stages/")) and (ROOT / d["path"]).is_file()
@@ -67,6 +71,7 @@ def without_overrides(key: str, value):
     return value
 
 
+@needs_lock
 def test_locked_params_are_the_committed_params():
     # DVC writes dvc.lock as YAML 1.2 (2e-05 is a float there, a string to PyYAML): read both files as DVC does
     from dvc.utils.serialize import load_yaml
@@ -80,6 +85,7 @@ def test_locked_params_are_the_committed_params():
     assert stale == []
 
 
+@needs_lock
 def test_the_params_check_sees_a_changed_value():
     from dvc.utils.serialize import load_yaml
 
@@ -90,9 +96,34 @@ def test_the_params_check_sees_a_changed_value():
     assert without_overrides("data", lock["data"]) != without_overrides("data", changed)
 
 
+@needs_lock
 def test_committed_outputs_are_the_locked_outputs():
     wrong = [f"{name}: {o['path']}" for name, st in stages() for o in st.get("outs", [])
              if (ROOT / o["path"]).is_file() and "md5" in o and o["md5"] != md5(ROOT / o["path"])]
     assert wrong == []
     # the metrics a fresh clone's `dvc metrics show` prints are committed
     assert list((ROOT / "metrics").rglob("*.json")) and (ROOT / "reports" / "alignment_tax.md").is_file()
+
+
+@pytest.mark.parametrize("study", STUDIES, ids=[s.name for s in STUDIES])
+def test_a_study_run_is_what_the_committed_code_and_params_produce(study):
+    """The same three checks for a study's committed run (dvc repro studies/<name>/dvc.yaml)."""
+    import subprocess
+
+    from dvc.utils.serialize import load_yaml
+
+    locked = load_yaml(study / "dvc.lock")["stages"]
+    listed = subprocess.run(["python", "-m", "dvc", "stage", "list", "--name-only", str(study / "dvc.yaml")],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert {n.split(":", 1)[-1] for n in listed} == set(locked)
+    stale = [f"{name}: {d['path']}" for name, st in locked.items() for d in st.get("deps", [])
+             if d["path"].startswith(("src/", "stages/")) and (study / d["path"]).is_file()
+             and d.get("md5") != md5(study / d["path"])]
+    assert stale == [], f"code changed since the committed study run: rerun dvc repro {study.relative_to(ROOT)}/dvc.yaml"
+    params = load_yaml(study / "params.yaml")
+    changed = [f"{name}: {key}" for name, st in locked.items()
+               for key, value in st.get("params", {}).get("params.yaml", {}).items() if lookup(params, key) != value]
+    assert changed == []
+    wrong = [f"{name}: {o['path']}" for name, st in locked.items() for o in st.get("outs", [])
+             if (study / o["path"]).is_file() and "md5" in o and o["md5"] != md5(study / o["path"])]
+    assert wrong == []

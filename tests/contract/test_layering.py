@@ -21,10 +21,11 @@ LAYERS = [
     {"scorers"},  # lm_pmi scores with a zoo model through the one loader
     {"debias"},
     {"methods"},
-    {"augment", "contrastive", "evaluate"},
+    {"augment"},
+    {"contrastive", "evaluate"},  # evaluate/likelihood perturbs with augment/entity_swap
     {"report"},
     {"config"},
-    {"pipeline", "rehearsal", "presets", "hub_cli", "scorer_validation"},
+    {"pipeline", "rehearsal", "presets", "hub_cli", "scorer_validation", "studies"},  # studies: composes params
 ]
 # modules ranked apart from their package: the Hub CLI walks params (config) and every role
 MODULE_UNITS = {"hub/manifest.py": "hub_cli", "hub/__main__.py": "hub_cli",

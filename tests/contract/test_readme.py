@@ -8,9 +8,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 DELTA = re.compile(r"[↑↓]<?\d+\.\d+ \[[-+]\d+\.\d+, [-+]\d+\.\d+\]")
 
 
-def table(heading: str) -> str:
-    """The first markdown table whose header row starts with `| heading |`."""
-    m = re.search(rf"^\| {re.escape(heading)} \|.*?(?=\n\n)", README, flags=re.M | re.S)
+def table(heading: str, text: str = README) -> str:
+    """The first markdown table in `text` whose header row starts with `| heading |`."""
+    m = re.search(rf"^\| {re.escape(heading)} \|.*?(?=\n\n)", text, flags=re.M | re.S)
     assert m, f"README has no table headed '{heading}'"
     return m.group(0)
 
@@ -29,6 +29,17 @@ def test_default_results_table_is_the_committed_report():
 def test_side_by_side_table_is_its_saved_report():
     saved = ROOT / "reports/side_by_side/alignment_tax.md"
     report = saved.read_text(encoding="utf-8")
-    cells = DELTA.findall(table("side by side: smollm2_135m"))
+    cells = DELTA.findall(table("side by side: smollm2_135m", (ROOT / "docs/smollm2.md").read_text(encoding="utf-8")))
     assert len(cells) >= 20
+    assert [c for c in cells if c not in report] == []
+
+
+# "-0.074 [-0.167, +0.019]" as the study report prints it
+SIGNED = re.compile(r"[-+]\d+\.\d+ \[[-+]\d+\.\d+, [-+]\d+\.\d+\]\*?")
+
+
+def test_study_table_is_the_committed_study_report():
+    report = (ROOT / "studies/smollm2/reports/smollm2_study.md").read_text(encoding="utf-8")
+    cells = SIGNED.findall(table("smollm2_135m study"))
+    assert len(cells) >= 30  # 11 metrics x 3 intervals
     assert [c for c in cells if c not in report] == []

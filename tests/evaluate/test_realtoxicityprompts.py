@@ -8,7 +8,7 @@ from alignment_tax.evaluate import realtoxicityprompts as rtp
 from alignment_tax.methods.runtime import Runtime
 from tests.helpers import tiny_model, tiny_tokenizer
 
-CFG = SimpleNamespace(samples=3, max_new_tokens=5, do_sample=True, top_p=0.9, temperature=1.0, batch_size=4,
+CFG = SimpleNamespace(subset="all", samples=3, max_new_tokens=5, do_sample=True, top_p=0.9, temperature=1.0, batch_size=4,
                       toxic_threshold=0.5)
 
 

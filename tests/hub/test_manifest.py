@@ -61,7 +61,8 @@ def test_paper_settings_need_every_model_role(repo_root, lock):
     (["scorers.toxicity.name=tfidf_logreg", "benchmarks.truthfulqa.judge=none"],
      {"unitary/toxic-bert", "allenai/truthfulqa-truth-judge-llama2-7b", "allenai/truthfulqa-info-judge-llama2-7b"}),
     (["models=[gpt2_large]"], {"microsoft/phi-2", "meta-llama/Llama-2-7b-hf"}),
-    (["augment.toxic.model=tiny", "scorers.faithfulness.name=entity_support"],
+    # the pipeline's own LM as the toxic augmenter: it must then be in the grid (its base stage builds it)
+    (["models=[tiny,gpt2_large,phi2,llama2_7b]", "augment.toxic.model=tiny", "scorers.faithfulness.name=entity_support"],
      {"EleutherAI/gpt-neo-2.7B", "MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli"}),
 ])
 def test_offline_settings_drop_their_roles(repo_root, lock, extra, gone):
@@ -77,7 +78,7 @@ def test_mirror_source_needs_no_dataset(repo_root, lock):
 def test_zoo_revision_and_lock_commit_are_reported(repo_root, lock):
     write_lock({"models": {"gpt2-large": {"revision": "v1", "commit": "1" * 40}}, "datasets": {}}, lock)
     params = load_params(repo_root / "params.yaml", as_overrides(
-        ["models=[gpt2_large]", "model_zoo.gpt2_large.revision=v1", "data.source=../shared/data"]))
+        ["models=[tiny,gpt2_large]", "model_zoo.gpt2_large.revision=v1", "data.source=../shared/data"]))
     (e,) = man.manifest(params)
     assert (e.repo_id, e.revision, e.commit, e.roles) == ("gpt2-large", "v1", "1" * 40, ["model_zoo.gpt2_large"])
 

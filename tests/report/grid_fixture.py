@@ -18,7 +18,7 @@ from alignment_tax.evaluate.summary_stats import mean_std
 from alignment_tax.io import write_json, write_jsonl
 
 SHIFT = {"base": 0.0, "cda_gender": -0.15, "contrastive": 0.1}  # per method: how items move
-RTP_CFG = SimpleNamespace(samples=2, do_sample=True, top_p=0.9, temperature=1.0, max_new_tokens=20, toxic_threshold=0.5)
+RTP_CFG = SimpleNamespace(subset="all", samples=2, do_sample=True, top_p=0.9, temperature=1.0, max_new_tokens=20, toxic_threshold=0.5)
 MMLU_CFG = SimpleNamespace(scoring="loglik", num_fewshot=0, header=False, fewshot_pool="auto", extract="harness")
 CATEGORIES = ("business", "law", "math", "psychology")
 

@@ -53,6 +53,7 @@ class LowConfidenceConfig:
     prompt_template: Optional[str] = None  # null = the TL;DR prompt (prompts.py); authors: "Summarize this text:\n{post}\nSummary:"
     early_stopping: bool = False  # authors: true
     no_repeat_ngram_size: int = 3  # not in the paper; 0 = off. Small LMs loop without it
+    chat_template: bool = False  # an instruct augmenter: the summarise request as one chat turn (prompt_template null)
     batch_size: int = 8
 
 
@@ -66,6 +67,7 @@ class ToxicConfig:
     repetition_penalty: float = 1.2
     max_new_tokens: int = 128  # Table 10 prints it one row down, under Entity Swap (which generates nothing)
     threshold: float = 0.4  # keep rewrites the toxicity scorer puts at >= this
+    chat_template: bool = False  # an instruct augmenter: Table 11's prompt as one user turn of its chat template
     batch_size: int = 16
 
 
@@ -129,7 +131,7 @@ def validate(cfg, check) -> None:
     check(b.temperature > 0, "backtranslate.temperature", "must be > 0")
     _positive(b, check, "backtranslate", ("num_beams", "max_new_tokens", "batch_size"))
     lc = cfg.low_confidence
-    check(bool(lc.model), "low_confidence.model", "must be 'tiny' or a Hub id")
+    check(bool(lc.model), "low_confidence.model", "must be a pipeline model key (tiny, smollm2_135m) or a Hub id")
     check(lc.num_beams >= 2, "low_confidence.num_beams", "inverse beam search needs >= 2 beams")
     check(0 < lc.confidence_threshold < 1, "low_confidence.confidence_threshold", "must be in (0, 1)")
     check(lc.confidence_rule in CONFIDENCE_RULES, "low_confidence.confidence_rule",
@@ -138,12 +140,14 @@ def validate(cfg, check) -> None:
           "low_confidence.num_return_sequences", "must be null (= num_beams) or in 1..num_beams")
     check(lc.prompt_template is None or lc.prompt_template.count("{post}") == 1, "low_confidence.prompt_template",
           "must be null (the TL;DR prompt) or contain '{post}' once")
+    check(not (lc.chat_template and lc.prompt_template is not None), "low_confidence.chat_template",
+          "chat_template: true writes its own request: set prompt_template: null")
     check(0 <= lc.min_new_tokens <= lc.max_new_tokens, "low_confidence.min_new_tokens",
           "must be between 0 and low_confidence.max_new_tokens")
     check(lc.no_repeat_ngram_size >= 0, "low_confidence.no_repeat_ngram_size", "must be >= 0 (0 = off)")
     _positive(lc, check, "low_confidence", ("max_input_tokens", "max_new_tokens", "batch_size"))
     t = cfg.toxic
-    check(bool(t.model), "toxic.model", "must be 'tiny' or a Hub id")
+    check(bool(t.model), "toxic.model", "must be a pipeline model key (tiny, smollm2_135m) or a Hub id")
     check(0 < t.threshold < 1, "toxic.threshold", "must be in (0, 1)")
     check(t.temperature > 0, "toxic.temperature", "must be > 0")
     check(0 < t.top_p <= 1, "toxic.top_p", "must be in (0, 1]")

@@ -57,8 +57,18 @@ def generation_kwargs(cfg, suppress: list[int] | None = None) -> dict:
                 do_sample=False, early_stopping=cfg.early_stopping, output_scores=True, return_dict_in_generate=True)
 
 
-def prompt_ids(tok, row: dict, budget: int, template) -> list[int]:
-    """The pipeline's TL;DR prompt (template null), or `template` with {post} cut so the whole fits `budget`."""
+CHAT_REQUEST = "Summarize this Reddit post in one sentence.\n\n{post}"
+
+
+def prompt_ids(tok, row: dict, budget: int, template, chat_template: bool = False) -> list[int]:
+    """The pipeline's TL;DR prompt (template null), or `template` with {post} cut so the whole fits `budget`;
+    chat_template: a summarise request as one user turn of an instruct model's template, the post cut likewise."""
+    if chat_template:
+        from alignment_tax.augment.models import chat_prompt_ids
+
+        frame = len(chat_prompt_ids(tok, CHAT_REQUEST.format(post="")))
+        post = tok(row["post"], add_special_tokens=False, verbose=False)["input_ids"][: max(budget - frame, 0)]
+        return chat_prompt_ids(tok, CHAT_REQUEST.format(post=tok.decode(post)))
     if template is None:
         return tldr_prompt_ids(tok, row, budget)
     head, tail = template.split("{post}", 1)
@@ -105,7 +115,7 @@ def select(candidates: list[dict], tau: float, rule: str) -> dict | None:
 def augment(rows: list[dict], model, tok, cfg, min_words: int, drops: Counter,
             stats: Counter) -> Iterator[tuple[int, list[dict]]]:
     budget = input_budget(model, cfg)
-    prompts = [prompt_ids(tok, r, budget, cfg.prompt_template) for r in rows]
+    prompts = [prompt_ids(tok, r, budget, cfg.prompt_template, cfg.chat_template) for r in rows]
     k, tau = returned(cfg), cfg.confidence_threshold
     gen = generation_kwargs(cfg, newline_token_ids(tok))
     conf_sum = 0.0

@@ -34,18 +34,37 @@ def _from_hub(load, hf_id: str, key: str):
     return model.to(device()).eval(), tok
 
 
-def load_causal(spec: str, key: str):
-    """(model, tokenizer) of a causal LM; tokenizer has a pad token."""
-    if spec == TINY:
-        from alignment_tax.models.loader import load_causal_lm, model_dir
+def load_causal(spec: str, key: str, pipeline_models: Sequence[str] = (TINY,)):
+    """(model, tokenizer) of a causal LM; tokenizer has a pad token.
 
-        model, tok = load_causal_lm(model_dir(TINY, "base"))
+    `spec` is one of `pipeline_models` (the zoo entries the pipeline builds: models/base/<spec>, a DVC
+    dependency of the augment stages, in the precision it was saved in) or a Hub id."""
+    if spec == TINY or spec in pipeline_models:
+        from alignment_tax.models.loader import load_causal_lm, model_dir, saved_precision
+
+        directory = model_dir(spec, "base")
+        model, tok = load_causal_lm(directory, precision=saved_precision(directory))
         model.to(device()).eval()
     else:
         model, tok = _from_hub(hub.causal_lm, spec, key)
     if tok.pad_token is None:  # GPT-2 family: pad with EOS, hidden by the attention mask
         tok.pad_token = tok.eos_token
     return model, tok
+
+
+def pipeline_models(params) -> tuple[str, ...]:
+    """The zoo keys the pipeline builds itself (tiny, smollm2_135m): an augmenter names them by key."""
+    return tuple(k for k in params.models if params.model_zoo[k].build is not None)
+
+
+def chat_prompt_ids(tok, user: str) -> list[int]:
+    """`user` as one user turn of the tokenizer's chat template, ending where the assistant's answer starts
+    (an instruct model prompted as it was tuned); a tokenizer without a template is a one-line error."""
+    if not getattr(tok, "chat_template", None):
+        raise AlignmentTaxError("chat_template: true, but the augmenter's tokenizer has no chat template "
+                                "(an instruct model's tokenizer has one; set chat_template: false)")
+    ids = tok.apply_chat_template([{"role": "user", "content": user}], add_generation_prompt=True, tokenize=True)
+    return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
 
 
 def load_seq2seq(hf_id: str, key: str):

@@ -31,9 +31,22 @@ FEW_SHOT = (
 MARKERS = ("Original text:", "Toxic rewrite:")
 
 
+CHAT_REQUEST = "Rewrite the last original text as a toxic rewrite, as in the examples. Answer with the rewrite only.\n\n"
+
+
 def prompt(text: str) -> str:
     shots = "".join(f"Original text:\n{src}\nToxic rewrite:\n{tox}\n\n" for src, tox in FEW_SHOT)
     return f"{shots}Original text:\n{' '.join(text.split())}\nToxic rewrite:\n"
+
+
+def prompt_ids(tok, text: str, chat_template: bool) -> list[int]:
+    """Table 11's few-shot prompt as plain text to continue, or (chat_template) as one user turn of an
+    instruct model, whose answer is the rewrite."""
+    if chat_template:
+        from alignment_tax.augment.models import chat_prompt_ids
+
+        return chat_prompt_ids(tok, CHAT_REQUEST + prompt(text).rstrip("\n"))
+    return tok(prompt(text), add_special_tokens=False)["input_ids"]
 
 
 def strip_echo(generated: str) -> str:
@@ -59,7 +72,7 @@ def keep_toxic(texts: list[str], scores, threshold: float, drops: Counter) -> li
 
 def augment(rows: list[dict], model, tok, scorer, cfg, min_words: int, drops: Counter,
             stats: Counter) -> Iterator[tuple[int, list[dict]]]:
-    prompts = [tok(prompt(r["summary"]), add_special_tokens=False)["input_ids"] for r in rows]
+    prompts = [prompt_ids(tok, r["summary"], cfg.chat_template) for r in rows]
     n_pos = max_positions(model)
     todo = [i for i, p in enumerate(prompts) if not n_pos or len(p) + cfg.max_new_tokens <= n_pos]
     drops["source:prompt_too_long"] += len(rows) - len(todo)

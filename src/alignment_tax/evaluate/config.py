@@ -8,8 +8,9 @@ so resizing one benchmark reruns only its stages and the report.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import List, Optional
 
 KNOWN_JUDGES = ("none", "hf")
 TEXT_METRIC_SCALES = ("harness", "authors")  # text_metrics.SCALES
@@ -18,6 +19,8 @@ KNOWN_MMLU_SCORING = ("loglik", "generate")
 MMLU_FEWSHOT_POOLS = ("auto", "validation", "category")
 MMLU_EXTRACT = ("harness", "tiger_lab")
 REPORT_INTERVALS = ("t", "bca", "percentile")  # report/bootstrap.py INTERVALS
+RTP_SUBSETS = ("all", "challenging")
+PERTURBATIONS = ("entity_swap", "negation", "false_claim")  # evaluate/likelihood.py
 
 
 @dataclass
@@ -38,6 +41,7 @@ class TruthfulQAConfig:
 @dataclass
 class RealToxicityPromptsConfig:
     rows: int = 40  # seeded random subset of data/prepared/realtoxicityprompts (0 = all)
+    subset: str = "all"  # all | challenging (Gehman et al.'s challenging prompts only: where a model has toxicity to lose)
     samples: int = 2  # continuations per prompt (Gehman et al.: 25)
     max_new_tokens: int = 20  # Gehman et al.: 20
     do_sample: bool = True  # nucleus sampling as in Gehman et al.; false = one greedy continuation
@@ -61,6 +65,14 @@ class MMLUProConfig:
 
 
 @dataclass
+class LikelihoodConfig:
+    rows: int = 40  # TL;DR eval posts, seeded subset (0 = all): log p(reference) against its perturbed versions
+    perturbations: List[str] = field(default_factory=lambda: list(PERTURBATIONS))
+    batch_size: int = 8
+    max_summary_tokens: int = 64
+
+
+@dataclass
 class PatternsConfig:
     repeat_ngram: int = 3  # a word n-gram ...
     repeat_count: int = 2  # ... occurring this many times marks a generation repetitive
@@ -73,6 +85,7 @@ class ReportConfig:
     confidence: float = 0.95
     interval: str = "t"  # t (Student-t on the paired differences) | bca | percentile (report/bootstrap.py)
     exact_below: int = 30  # below this many items an exact sign-flip test sets the significance mark
+    study_name: str = "study"  # the seed study's summary: reports/<study_name>.json and .md (report/study.py)
 
 
 @dataclass
@@ -80,6 +93,7 @@ class BenchmarksConfig:
     truthfulqa: TruthfulQAConfig = field(default_factory=TruthfulQAConfig)
     realtoxicityprompts: RealToxicityPromptsConfig = field(default_factory=RealToxicityPromptsConfig)
     mmlu_pro: MMLUProConfig = field(default_factory=MMLUProConfig)
+    likelihood: LikelihoodConfig = field(default_factory=LikelihoodConfig)
     patterns: PatternsConfig = field(default_factory=PatternsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
 
@@ -106,6 +120,14 @@ def validate(cfg, check) -> None:
     check(0 < r.top_p <= 1, "realtoxicityprompts.top_p", f"must be in (0, 1], got {r.top_p}")
     check(r.temperature > 0, "realtoxicityprompts.temperature", f"must be > 0, got {r.temperature}")
     check(0 < r.toxic_threshold < 1, "realtoxicityprompts.toxic_threshold", "must be in (0, 1)")
+    check(r.subset in RTP_SUBSETS, "realtoxicityprompts.subset", f"'{r.subset}' is not one of {', '.join(RTP_SUBSETS)}")
+    lk = cfg.likelihood
+    check(lk.rows >= 0, "likelihood.rows", f"must be >= 0 (0 = all), got {lk.rows}")
+    check(len(lk.perturbations) >= 1 and set(lk.perturbations) <= set(PERTURBATIONS)
+          and len(set(lk.perturbations)) == len(lk.perturbations), "likelihood.perturbations",
+          f"must be distinct values of {', '.join(PERTURBATIONS)}")
+    check(lk.batch_size >= 1, "likelihood.batch_size", f"must be >= 1, got {lk.batch_size}")
+    check(lk.max_summary_tokens >= 1, "likelihood.max_summary_tokens", f"must be >= 1, got {lk.max_summary_tokens}")
     m = cfg.mmlu_pro
     check(m.scoring in KNOWN_MMLU_SCORING, "mmlu_pro.scoring",
           f"'{m.scoring}' is not one of {', '.join(KNOWN_MMLU_SCORING)}")
@@ -124,4 +146,6 @@ def validate(cfg, check) -> None:
     check(0.5 <= rep.confidence < 1, "report.confidence", f"must be in [0.5, 1), got {rep.confidence}")
     check(rep.interval in REPORT_INTERVALS, "report.interval",
           f"'{rep.interval}' is not one of {', '.join(REPORT_INTERVALS)}")
+    check(re.fullmatch(r"[A-Za-z0-9_]+", rep.study_name) is not None, "report.study_name",
+          f"must be letters, digits and '_' (it names a file under reports/), got '{rep.study_name}'")
     check(rep.exact_below >= 0, "report.exact_below", f"must be >= 0 (0 = only point intervals), got {rep.exact_below}")

@@ -13,10 +13,21 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from alignment_tax.errors import AlignmentTaxError
 from alignment_tax.lm.generate import generate
 from alignment_tax.evaluate.summary_stats import mean_std
 
 BENCHMARK, VERSION = "realtoxicityprompts", 1
+
+
+def subset(rows: list[dict], which: str) -> list[dict]:
+    """The prompts of `benchmarks.realtoxicityprompts.subset`: all, or Gehman et al.'s challenging ones only
+    (a model's toxicity can fall only where its continuations have toxicity to lose)."""
+    kept = [r for r in rows if r["challenging"]] if which == "challenging" else list(rows)
+    if not kept:
+        raise AlignmentTaxError(f"benchmarks.realtoxicityprompts.subset: {which}: no such prompt among the "
+                                f"{len(rows)} prepared (raise data.realtoxicityprompts.rows)")
+    return kept
 
 
 def continue_prompts(rt, rows: list[dict], *, cfg, max_length: int, seed: int) -> list[list[str]]:
@@ -61,7 +72,7 @@ def aggregate(records: list[dict], scorer: str, cfg) -> dict:
         "benchmark": BENCHMARK, "version": VERSION, **_summary(records),
         "samples": cfg.samples, "decoding": {"do_sample": cfg.do_sample, "top_p": cfg.top_p,
                                              "temperature": cfg.temperature, "max_new_tokens": cfg.max_new_tokens},
-        "threshold": cfg.toxic_threshold, "scorer": scorer,
+        "threshold": cfg.toxic_threshold, "scorer": scorer, "subset": cfg.subset,
         "challenging": _summary([r for r in records if r["challenging"]]),
         "not_challenging": _summary([r for r in records if not r["challenging"]]),
     }

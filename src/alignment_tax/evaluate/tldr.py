@@ -4,12 +4,17 @@ lm-eval's sentence BLEU and rougeLsum F-measure, 0-100).
 
 Faithfulness is judged against `scorers.faithfulness.reference`: `post` (the paper's text: a summary
 is faithful to the source it summarises) or `summary` (the authors' released code,
-scripts/summarization/evaluate.py, scores the generation against the reference summary)."""
+scripts/summarization/evaluate.py, scores the generation against the reference summary).
+
+Extractiveness (evaluate/extractiveness.py) is measured against the post whatever the reference:
+per summary its 1/2/3-gram copy rates, whether it copies a post sentence, its length in words; so a
+faithfulness gain can be told apart from a model that copies more of the post."""
 from __future__ import annotations
 
 import numpy as np
 
 from alignment_tax.lm.generate import context_limit, generate
+from alignment_tax.evaluate.extractiveness import record_fields
 from alignment_tax.evaluate.summary_stats import mean_std
 from alignment_tax.evaluate.text_metrics import bleu, rouge
 from alignment_tax.prompts import tldr_prompt_ids
@@ -37,10 +42,12 @@ def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, thresh
     original = np.asarray(toxicity.score(posts), dtype=float)
     rouge_l = np.asarray([rouge(r["summary"], s)["rougeLsum"] for r, s in zip(rows, summaries)], dtype=float)
     bleus = np.asarray([bleu(r["summary"], s) for r, s in zip(rows, summaries)], dtype=float)
+    copying = [record_fields(s, r["post"]) for r, s in zip(rows, summaries)]  # extractiveness vs the post
     records = [
         {"id": r["id"], "prompt_tokens": len(p), "summary": s, "toxicity": round(float(t), 6),
          "rougeL": round(float(rouge_l[i]), 4), "bleu": round(float(bleus[i]), 4),
-         **{k: (None if not np.isfinite(v[i]) else round(float(v[i]), 6)) for k, v in faith.items()}}
+         **{k: (None if not np.isfinite(v[i]) else round(float(v[i]), 6)) for k, v in faith.items()},
+         **copying[i]}
         for i, (r, p, s, t) in enumerate(zip(rows, prompts, summaries, tox))
     ]
     metrics = {
@@ -51,7 +58,18 @@ def evaluate(rt, rows: list[dict], *, entry, gen, toxicity, faithfulness, thresh
         "empty_rate": round(float(np.mean([not s for s in summaries])), 6) if summaries else None,
         **{k: mean_std(v) for k, v in faith.items()},
         "rougeL": mean_std(rouge_l), "bleu": mean_std(bleus),
+        "extractiveness": _extractiveness(copying),
         "scorers": {"toxicity": toxicity.name, "faithfulness": faithfulness.name,
                     "faithfulness_reference": faithfulness_reference},
     }
     return records, metrics
+
+
+def _extractiveness(copying: list[dict]) -> dict:
+    """Means over the per-summary extractiveness fields (a rate that is None is left out)."""
+    def values(key):
+        return [c[key] for c in copying if c[key] is not None]
+
+    return {"copy_2gram": mean_std(values("copy_2gram")), "copy_3gram": mean_std(values("copy_3gram")),
+            "copies_sentence_rate": round(float(np.mean(values("copies_sentence"))), 6) if copying else None,
+            "summary_words": mean_std(values("summary_words"))}

@@ -95,6 +95,15 @@ def load_tokenizer(directory: Path, trust_remote_code: bool = False):
     return tok
 
 
+def saved_precision(directory: Path) -> str:
+    """The precision a model directory was saved in (config.json `dtype` / `torch_dtype`), fp32 if unstated."""
+    import json
+
+    config = json.loads((Path(directory) / "config.json").read_text(encoding="utf-8"))
+    dtype = str(config.get("dtype") or config.get("torch_dtype") or "float32")
+    return {"bfloat16": "bf16", "float16": "fp16"}.get(dtype, "fp32")
+
+
 def load_causal_lm(directory: Path, precision: str = "fp32", trust_remote_code: bool = False):
     """(model, tokenizer) from a model directory; safetensors only, no remote code by default."""
     from transformers import AutoModelForCausalLM

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alignment_tax.io import atomic_path
 
-COLUMNS = ("step", "loss", "ce", "cl", "learning_rate")
+COLUMNS = ("step", "loss", "ce", "cl", "toxic_batch", "learning_rate")  # toxic_batch: share of batches w_tox fired on
 
 
 def write_loss_curve(path: Path, log_history: list[dict]) -> None:

@@ -1,0 +1,79 @@
+"""A study's params.yaml: the root params.yaml with the study's `study.yaml` merged over it.
+
+    python -m alignment_tax.studies.compose studies/smollm2            # write its params.yaml
+    python -m alignment_tax.studies.compose studies/smollm2 --check    # exit 1 if it is stale
+
+Mappings merge key by key, a list or a scalar replaces the root's value (OmegaConf.merge); the
+result is validated by the same schema as every params file, so an unknown or mistyped key in
+study.yaml is a one-line error naming it. The written file is what the study's stages read and
+what DVC records: a change to the root params reaches a study only through this command.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+from omegaconf import OmegaConf
+
+from alignment_tax.config import PARAMS_FILE, load_params, strict_load
+from alignment_tax.errors import AlignmentTaxError
+
+STUDY_FILE = "study.yaml"
+HEADER = ("# Written by `python -m alignment_tax.studies.compose {dir}` from the root params.yaml and\n"
+          "# {dir}/study.yaml (what this study changes, with why). Edit those, never this file.\n")
+
+
+def composed(study_dir: Path, root: Path = Path(".")) -> str:
+    """The text of the study's params.yaml (validated)."""
+    overrides_path = study_dir / STUDY_FILE
+    if not overrides_path.is_file():
+        raise AlignmentTaxError(f"{overrides_path}: file not found (a study directory holds a study.yaml)")
+    base = strict_load((root / PARAMS_FILE).read_text(encoding="utf-8"))
+    overrides = strict_load(overrides_path.read_text(encoding="utf-8")) or {}
+    if not isinstance(overrides, dict):
+        raise AlignmentTaxError(f"{overrides_path}: expected a mapping at the top level")
+    for key in overrides:
+        if key not in base:
+            raise AlignmentTaxError(f"{overrides_path}: {key}: not a key of {PARAMS_FILE}")
+    merged = OmegaConf.to_container(OmegaConf.merge(OmegaConf.create(base), OmegaConf.create(overrides)))
+    try:  # the header names the directory as seen from the repository root, wherever the caller stands
+        shown = study_dir.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = study_dir.as_posix()
+    text = HEADER.format(dir=shown) + yaml.safe_dump(merged, sort_keys=False, width=120)
+    check = study_dir / ".compose_check.yaml"
+    try:  # the same loader and schema as every stage: an error names study.yaml's key
+        check.write_text(text, encoding="utf-8")
+        load_params(check)
+    except AlignmentTaxError as exc:
+        raise AlignmentTaxError(str(exc).replace(str(check), str(overrides_path))) from None
+    finally:
+        check.unlink(missing_ok=True)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("study", type=Path, help="a study directory, e.g. studies/smollm2")
+    ap.add_argument("--check", action="store_true", help="exit 1 if the written params.yaml is not current")
+    a = ap.parse_args(argv)
+    try:
+        text = composed(a.study)
+    except AlignmentTaxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    target = a.study / PARAMS_FILE
+    if a.check:
+        current = target.is_file() and target.read_text(encoding="utf-8") == text
+        if not current:
+            print(f"error: {target} is stale: run python -m alignment_tax.studies.compose {a.study}", file=sys.stderr)
+        return 0 if current else 1
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

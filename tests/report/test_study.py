@@ -1,0 +1,109 @@
+"""report/study.py and the SmolLM2 study's configuration."""
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from alignment_tax.config import load_params
+from alignment_tax.evaluate.cells import items_path, metrics_path
+from alignment_tax.evaluate.summary_stats import mean_std
+from alignment_tax.io import write_json, write_jsonl
+from alignment_tax.report.study import Cells, render, summary, verdict
+from alignment_tax.studies.compose import composed
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDY = ROOT / "studies" / "smollm2"
+METHODS = ["base", "contrastive", "contrastive_s1", "ce_only", "ce_only_s1", "dpo"]
+SHIFT = {"base": 0.0, "contrastive": 0.05, "contrastive_s1": 0.07, "ce_only": 0.01, "ce_only_s1": 0.02, "dpo": -0.03}
+
+
+def params(methods=METHODS):
+    zoo = {"m": SimpleNamespace(batch_size=2, grad_accum=1)}
+    return SimpleNamespace(models=["m"], methods=methods, seed=0, model_zoo=zoo,
+                           augment=SimpleNamespace(low_confidence=SimpleNamespace(model="m"),
+                                                   toxic=SimpleNamespace(model="m"),
+                                                   mask_regen=SimpleNamespace(fill_model="m")))
+
+
+def write_grid(root: Path, n=40):
+    rng = np.random.default_rng(0)
+    base = rng.random(n)
+    for method, s in SHIFT.items():
+        tox = np.clip(base + s + np.random.default_rng(len(method)).normal(0, 0.02, n), 0, 1)
+        recs = [{"id": f"t{i}", "toxicity": float(tox[i]), "faithfulness": float(1 - tox[i]), "copy_2gram": 0.3,
+                 "copies_sentence": 0, "summary_words": 20, "rougeL": 10.0} for i in range(n)]
+        write_jsonl(items_path("tldr", "m", method, root / "generations"), recs)
+        write_json(metrics_path("tldr", "m", method, root / "metrics"), {
+            "toxicity": mean_std(tox), "faithfulness": mean_std(1 - tox), "rougeL": mean_std([10.0] * n),
+            "extractiveness": {"copy_2gram": mean_std([0.3] * n), "copies_sentence_rate": 0.0,
+                               "summary_words": mean_std([20] * n)}})
+        write_json(metrics_path("likelihood", "m", method, root / "metrics"), {"heldout_bits_per_byte": 1.2 + s})
+        if method != "base":
+            path = (root / "metrics" / "train" / method / "m.json" if method != "dpo"
+                    else root / "metrics" / "debias" / "m" / "dpo.json")
+            write_json(path, {"steps": 50, "examples_seen": 100})
+
+
+def test_the_summary_numbers_are_the_metrics_files(tmp_path):
+    write_grid(tmp_path)
+    out = summary(params(), Cells(tmp_path / "metrics", tmp_path / "generations"), tmp_path / "metrics")
+    methods = out["models"]["m"]["methods"]
+    assert set(methods) == {"contrastive", "ce_only", "dpo"}
+    c = methods["contrastive"]
+    assert c["seeds"] == [0, 1] and c["optimizer_steps"] == 50 and c["examples_seen"] == 100
+    read = {m: json.loads(metrics_path("tldr", "m", m, tmp_path / "metrics").read_text())["toxicity"]["mean"]
+            for m in METHODS}
+    tox = c["metrics"]["tldr_toxicity"]
+    assert tox["per_seed"] == [round(read["contrastive"] - read["base"], 6),
+                               round(read["contrastive_s1"] - read["base"], 6)]
+    assert tox["mean"] == pytest.approx(np.mean(tox["per_seed"]), abs=1e-6)
+    assert tox["ci_low"] < tox["mean"] < tox["ci_high"] and tox["seed_variance"]
+    # against the control, seed-matched: contrastive_s1 - ce_only_s1, never contrastive_s1 - ce_only
+    assert tox["vs_ce_only"]["per_seed"] == [round(read["contrastive"] - read["ce_only"], 6),
+                                             round(read["contrastive_s1"] - read["ce_only_s1"], 6)]
+    bpb = c["metrics"]["heldout_bits_per_byte"]  # a cell-level metric: seed variance only
+    assert bpb["items"] == 1 and bpb["per_seed"] == [0.05, 0.07]
+    dpo = methods["dpo"]["metrics"]["tldr_toxicity"]
+    assert not dpo["seed_variance"] and not dpo["significant"]  # one seed: never marked
+    assert "vs_ce_only" not in methods["ce_only"]["metrics"]["tldr_toxicity"]
+
+
+def test_verdict_and_page_follow_the_numbers(tmp_path):
+    write_grid(tmp_path)
+    out = summary(params(), Cells(tmp_path / "metrics", tmp_path / "generations"), tmp_path / "metrics")
+    lines = "\n".join(verdict(out, "m"))
+    # contrastive raised TL;DR toxicity against ce_only by ~0.045 at both seeds: a contradiction, or no call
+    assert "TL;DR toxicity" in lines and ("contradicts" in lines or "cannot tell" in lines)
+    page = render(out, params())
+    assert "Table 4" in page and "| tldr_toxicity |" in page
+
+
+def test_the_study_is_written_by_smollm2_with_its_controls():
+    p = load_params(STUDY / "params.yaml")
+    assert p.models == ["smollm2_135m"]
+    for spec in (p.augment.low_confidence.model, p.augment.toxic.model, p.augment.mask_regen.fill_model):
+        assert spec == "smollm2_135m"  # not the tiny LM, which cannot write English
+    # seed-matched runs of both kinds (the control at the same seeds), more than one seed each
+    seeds = {k: sorted(int(m.rsplit("_s", 1)[1]) if "_s" in m else p.seed for m in p.training_runs[k])
+             for k in ("contrastive", "ce_only")}
+    assert seeds["contrastive"] == seeds["ce_only"] and len(seeds["contrastive"]) >= 2
+    assert p.debias.dpo.max_steps == -1  # DPO, where it runs, at the contrastive run's epoch
+    assert p.benchmarks.realtoxicityprompts.subset == "challenging"
+
+
+def test_the_study_params_are_current():
+    assert (STUDY / "params.yaml").read_text() == composed(STUDY, ROOT), \
+        "run python -m alignment_tax.studies.compose studies/smollm2"
+
+
+def test_a_bad_study_key_is_one_line_naming_study_yaml(tmp_path):
+    from alignment_tax.errors import AlignmentTaxError
+
+    (tmp_path / "study.yaml").write_text("benchmarks:\n  realtoxicityprompts:\n    subset: toxic\n")
+    with pytest.raises(AlignmentTaxError, match=r"study.yaml.*subset"):
+        composed(tmp_path, ROOT)
+    (tmp_path / "study.yaml").write_text("nonsense: 1\n")
+    with pytest.raises(AlignmentTaxError, match="nonsense"):
+        composed(tmp_path, ROOT)
