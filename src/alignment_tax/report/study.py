@@ -154,10 +154,8 @@ def _training(params, model: str, method: str, metrics_root: Path) -> dict:
                 "toxic_batch_share": m.get("toxic_batch_share")}
     path = Path(metrics_root) / "debias" / model / f"{method}.json"
     m = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    entry = params.model_zoo[model]
-    steps = m.get("steps")
-    return {"examples_seen": None if steps is None else int(steps) * int(entry.batch_size) * int(entry.grad_accum),
-            "optimizer_steps": steps}
+    # only what the DPO stage recorded: reading the zoo entry here would be a params read study_report does not declare
+    return {"examples_seen": m.get("examples_seen"), "optimizer_steps": m.get("steps")}
 
 
 def summary(params, cells: Cells, metrics_root: Path = Path("metrics"), confidence: float = 0.95) -> dict:
