@@ -2,7 +2,7 @@
 
 Same model, same batch, same optimizer; the only difference is alpha (0 skips
 the contrast view entirely). Prints median step times, their ratio, and the
-ratio the counted work predicts (goal: measured within 10 % of it; issue 14).
+ratio the counted work predicts (goal: measured within 10 % of it; docs/benchmarks.md).
 
 FLOP model (dense matmul work as computed, i.e. on the padded shapes the code
 runs; a training step = forward + backward = 3 x forward):

@@ -1,4 +1,4 @@
-"""Greedy generation tokens/s beside the machine's matmul FLOP/s, at one thread count (issue 14 goal 4).
+"""Greedy generation tokens/s beside the machine's matmul FLOP/s, at one thread count (docs/benchmarks.md).
 
 Modes, all through transformers' `generate` on the same prompts (TruthfulQA
 prompts from the data mirror, left-padded, every sequence forced to

@@ -1,4 +1,4 @@
-"""Where a whole DVC run spends its time: each stage's wall time, summed per stage script (issue 14 goal 2).
+"""Where a whole DVC run spends its time: each stage's wall time, summed per stage script (docs/benchmarks.md).
 
 Runs one DVC command in --workspace (a fresh clone, say), reads its output as it comes and stamps each
 "Running stage 'X'" line. A stage's time runs from its line to the next stage's line (or the command's

@@ -1,4 +1,4 @@
-"""DVC's own work after each stage, read from a `graph_time.py --log` file (issue 14 goal 2).
+"""DVC's own work after each stage, read from a `graph_time.py --log` file (docs/benchmarks.md).
 
 The gap from a stage's last output line to the next "Running stage" line is what DVC does after the
 stage's command exits: hash and cache its outputs, rewrite dvc.lock, and under `dvc exp run` rebuild

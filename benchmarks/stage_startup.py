@@ -1,4 +1,4 @@
-"""What a stage pays before it works, and what a no-op `dvc repro` costs (issue 13 / issue 14 goal 2).
+"""What a stage pays before it works, and what a no-op `dvc repro` costs (docs/benchmarks.md).
 
 Start-up: each `stages/*.py` entry point imported without running its main() (its module-level
 imports), beside a bare interpreter and the two heavy imports, fastest of --repeats runs each.

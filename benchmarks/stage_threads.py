@@ -1,4 +1,4 @@
-"""Does a stage gain from the second core? Its wall time at each thread count, side by side (issue 14 goal 2).
+"""Does a stage gain from the second core? Its wall time at each thread count, side by side (docs/benchmarks.md).
 
 Runs each named stage's own command in --workspace (a repository whose default graph is built, so every
 input exists) once per thread count, then restores params.yaml. A count is written wherever the stage

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 14's benchmarks on CUDA, for a session lent a GPU machine; budget: under 8 minutes in all.
+# The benchmarks of docs/benchmarks.md on CUDA, for a session lent a GPU machine; budget: under 8 minutes in all.
 # Usage: bash scripts/gpu_benchmarks.sh [OUT_DIR]   (repository root, ../shared/data beside it)
 # Writes OUT_DIR/<benchmark>.log and OUT_DIR/timings.txt; exits non-zero at the first failing step.
 # Models: tiny (models/base/tiny when built, else params' architecture, seeded) and a GPT-2-small-sized

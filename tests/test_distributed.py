@@ -23,7 +23,9 @@ def test_training_stage_runs_on_two_processes(tmp_path_factory, repo_root, share
     single = json.loads((ws / "metrics/train/contrastive/tiny.json").read_text())
     weights_single = (ws / "models/contrastive/tiny/model.safetensors").read_bytes()
     out = run([sys.executable, "-m", "accelerate.commands.launch", "--config_file",
-               repo_root / "configs/accelerate/cpu_2proc.yaml", "stages/train_contrastive.py", "tiny"], ws)
+               repo_root / "configs/accelerate/cpu_2proc.yaml", "stages/train_contrastive.py", "tiny", "contrastive"], ws,
+              # unbuffered: each rank's line is one write, never split by the other rank's output into the shared pipe
+              env={"PYTHONUNBUFFERED": "1"})
     log = out.stdout + out.stderr
     ranks = sorted(re.findall(r"contrastive tiny: \d+ steps .*, rank (\d) of (\d)", log))
     assert ranks == [("0", "2"), ("1", "2")], log[-3000:]  # both processes trained, in one world of two

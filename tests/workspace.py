@@ -50,7 +50,7 @@ def copy_checkout(repo_root: Path, dest: Path) -> Path:
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=repo_root,
                            capture_output=True, text=True, check=True).stdout.split()
     for f in files:
-        if (repo_root / f).is_symlink():  # a study directory's links to the one dvc.yaml, stages/ and src/
+        if (repo_root / f).is_symlink():  # a study directory's links to stages/, src/ and hub.lock.json
             (dest / f).parent.mkdir(parents=True, exist_ok=True)
             (dest / f).symlink_to(os.readlink(repo_root / f))
         elif (repo_root / f).is_file():

@@ -208,7 +208,7 @@ CASES = [
 ]
 
 
-# --- issue 15: no silent wrong result ----------------------------------------------------
+# --- no silent wrong result -------------------------------------------------------------
 
 REPO_PARAMS = (Path(__file__).resolve().parents[2] / "params.yaml").read_bytes()
 

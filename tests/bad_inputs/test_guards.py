@@ -1,4 +1,4 @@
-"""Bad-input cases checked at the function level (issue 15): cheaper than a stage run, and
+"""Bad-input cases checked at the function level (docs/validation.md): cheaper than a stage run, and
 some cannot be reached through a valid params.yaml (a diverging learning rate is refused
 there, so the training guard is driven here with the value passed directly).
 

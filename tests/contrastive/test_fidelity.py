@@ -1,7 +1,7 @@
 """The training-side fidelity switches (docs/fidelity_training.md): each one reaches the loss.
 
 contrastive.denominator, .view, .no_entity, .toxic_weight_rule; and the LM head applied only
-at labelled positions (issue 14) gives the full-logits loss.
+at labelled positions gives the full-logits loss.
 """
 import math
 
@@ -235,7 +235,7 @@ def test_each_switch_changes_the_models_loss(tok, key, value):
     assert abs(out[True] - out[False]) > 1e-5
 
 
-# --- issue 14: the LM head only where a label is -----------------------------------------
+# --- the LM head only where a label is --------------------------------------------------
 
 def test_labelled_ce_equals_full_logits_ce(tok):
     lm = tiny_model(tok).eval()

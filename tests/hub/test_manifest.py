@@ -29,12 +29,30 @@ def lock(tmp_path, monkeypatch):
     return path
 
 
+HUB = {"data": {"source": "hub"}}  # the paper path's data (committed params read the mirror beside the repository)
+
+
+def hub_params_file(repo_root, tmp_path):
+    """params.yaml with data.source: hub, for the CLI's --params."""
+    import yaml
+
+    params = yaml.safe_load((repo_root / "params.yaml").read_text())
+    params["data"]["source"] = "hub"
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    return path
+
+
 def ids(entries, kind):
     return {e.repo_id for e in entries if e.kind == kind}
 
 
-def test_committed_params_need_only_the_hub_datasets(repo_root, lock):
-    entries = man.manifest(load_params(repo_root / "params.yaml"))
+def test_committed_params_need_nothing_from_the_hub(repo_root, lock):
+    assert man.manifest(load_params(repo_root / "params.yaml")) == []  # the mirror, the tiny LM, offline scorers
+
+
+def test_hub_data_needs_only_the_hub_datasets(repo_root, lock):
+    entries = man.manifest(load_params(repo_root / "params.yaml", HUB))
     assert ids(entries, "datasets") == DATASETS and ids(entries, "models") == set()
     tqa = next(e for e in entries if e.repo_id == "truthfulqa/truthful_qa")
     assert tqa.configs == ["generation", "multiple_choice"] and tqa.revision == "main" and tqa.commit is None
@@ -99,8 +117,8 @@ def fake_cache(root, kind, repo_id, commit):
 def run_hub(repo_root, tmp_path, *args, **env):
     import os
 
-    return subprocess.run([sys.executable, "-m", "alignment_tax.hub", "--params", str(repo_root / "params.yaml"),
-                           *args], cwd=tmp_path, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "alignment_tax.hub", "--params",
+                           str(hub_params_file(repo_root, tmp_path)), *args], cwd=tmp_path, capture_output=True, text=True,
                           env=dict(os.environ, **env))
 
 
@@ -135,7 +153,7 @@ def test_download_is_snapshot_download_of_the_pinned_commits(repo_root, tmp_path
 
     from alignment_tax.hub.__main__ import main
 
-    params = repo_root / "params.yaml"
+    params = hub_params_file(repo_root, tmp_path)
     with pytest.raises(SystemExit):  # nothing pinned: refused, naming the pin command
         main(["--params", str(params), "download"])
     write_lock({"models": {}, "datasets": {d: {"revision": "main", "commit": "a" * 40} for d in DATASETS}}, lock)

@@ -1,5 +1,6 @@
 """report/study.py and the SmolLM2 study's configuration."""
 import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,7 +12,7 @@ from alignment_tax.evaluate.cells import items_path, metrics_path
 from alignment_tax.evaluate.summary_stats import mean_std
 from alignment_tax.io import write_json, write_jsonl
 from alignment_tax.report.study import Cells, render, summary, verdict
-from alignment_tax.studies.compose import composed
+from alignment_tax.studies.compose import composed, composed_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDY = ROOT / "studies" / "smollm2"
@@ -96,6 +97,41 @@ def test_the_study_is_written_by_smollm2_with_its_controls():
 def test_the_study_params_are_current():
     assert (STUDY / "params.yaml").read_text() == composed(STUDY, ROOT), \
         "run python -m alignment_tax.studies.compose studies/smollm2"
+
+
+def test_the_study_graph_is_the_root_graph_as_a_file():
+    # a symlinked dvc.yaml reads as its target's path in a git revision: `dvc exp show` fails on it
+    study = STUDY / "dvc.yaml"
+    assert not study.is_symlink() and study.read_text() == composed_pipeline(STUDY, ROOT), \
+        "run python -m alignment_tax.studies.compose studies/smollm2"
+    from dvc.utils.serialize import parse_yaml
+
+    root = parse_yaml((ROOT / "dvc.yaml").read_text(), "dvc.yaml")
+    assert parse_yaml(study.read_text(), str(study)) == root  # the header is a comment: the same stages
+
+
+def test_compose_check_fails_on_a_stale_graph(tmp_path):
+    import shutil
+
+    from alignment_tax.studies.compose import main
+
+    study = tmp_path / "studies" / "s"
+    study.mkdir(parents=True)
+    for f in ("params.yaml", "dvc.yaml"):
+        shutil.copy(ROOT / f, tmp_path / f)
+    (study / "study.yaml").write_text("alpha: 8\n")
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        assert main(["studies/s"]) == 0 and main(["studies/s", "--check"]) == 0
+        (tmp_path / "dvc.yaml").write_text((tmp_path / "dvc.yaml").read_text() + "# edited\n")
+        assert main(["studies/s", "--check"]) == 1  # the root graph moved: the study's copy is stale
+        (study / "dvc.yaml").unlink()
+        (study / "dvc.yaml").symlink_to("../../dvc.yaml")
+        assert main(["studies/s", "--check"]) == 1  # a link is never current
+        assert main(["studies/s"]) == 0 and not (study / "dvc.yaml").is_symlink()
+    finally:
+        os.chdir(cwd)
 
 
 def test_a_bad_study_key_is_one_line_naming_study_yaml(tmp_path):

@@ -35,10 +35,12 @@ HANDFUL = [
     "benchmarks.truthfulqa.rows=3", "benchmarks.truthfulqa.max_new_tokens=4", "benchmarks.truthfulqa.min_new_tokens=1",
     "benchmarks.realtoxicityprompts.rows=3", "benchmarks.realtoxicityprompts.samples=1",
     "benchmarks.realtoxicityprompts.max_new_tokens=4", "benchmarks.mmlu_pro.rows=3",
+    # the likelihood context holds a prompt of >= 8 tokens, the summary and the 48-token false claim
+    "benchmarks.likelihood.rows=3", "benchmarks.likelihood.max_summary_tokens=8",
     "benchmarks.report.resamples=100",
 ]
 for slug in ("gpt2_large", "phi2", "llama2_7b"):
-    HANDFUL += [f"model_zoo.{slug}.max_length=64", f"model_zoo.{slug}.batch_size=2"]
+    HANDFUL += [f"model_zoo.{slug}.max_length=96", f"model_zoo.{slug}.batch_size=2"]
 
 # One method per debiasing family (the e2e tests' choice).
 ONE_PER_FAMILY = ["methods=[base,contrastive,cda_gender,inlp_gender,self_debias,dpo]",

@@ -6,7 +6,7 @@ Data: the mirror's tldr/instructgpt_tldr_samples.csv (openai/following-instructi
 100 TL;DR posts x 12 systems -- GPT-3 pretrained / SFT / PPO(-ptx) at 1.3B, 6B, 175B -- plus each post's
 human reference). Per post, degenerate CONTROLS are built:
   repeated       "I'm a W. I'm the W. I'm a W." with W the post's most frequent content word (the
-                 entity_support exploit of issue 10: every content word occurs in the post)
+                 entity_support exploit: every content word occurs in the post; docs/scorers.md)
   other_post     the reference summary of a DIFFERENT post (the next one)
   first_sentence the post's first sentence (extractive: faithful by construction, but no summary)
   generic        "I need advice about my situation."

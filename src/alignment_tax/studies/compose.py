@@ -1,12 +1,16 @@
-"""A study's params.yaml: the root params.yaml with the study's `study.yaml` merged over it.
+"""A study's params.yaml (the root params.yaml with the study's `study.yaml` merged over it) and dvc.yaml.
 
-    python -m alignment_tax.studies.compose studies/smollm2            # write its params.yaml
-    python -m alignment_tax.studies.compose studies/smollm2 --check    # exit 1 if it is stale
+    python -m alignment_tax.studies.compose studies/smollm2            # write its params.yaml and dvc.yaml
+    python -m alignment_tax.studies.compose studies/smollm2 --check    # exit 1 if either is stale
 
 Mappings merge key by key, a list or a scalar replaces the root's value (OmegaConf.merge); the
 result is validated by the same schema as every params file, so an unknown or mistyped key in
 study.yaml is a one-line error naming it. The written file is what the study's stages read and
 what DVC records: a change to the root params reaches a study only through this command.
+
+The study's dvc.yaml is the root one, copied under a header: one graph definition, run in the
+study's directory. A copy, not a symlink: DVC reads a git revision's tree without following
+links, so `dvc exp show`, `dvc metrics diff` and the queue fail on a linked dvc.yaml.
 """
 from __future__ import annotations
 
@@ -21,6 +25,9 @@ from alignment_tax.config import PARAMS_FILE, load_params, strict_load
 from alignment_tax.errors import AlignmentTaxError
 
 STUDY_FILE = "study.yaml"
+PIPELINE_FILE = "dvc.yaml"
+PIPELINE_HEADER = ("# A copy of the root dvc.yaml, written by `python -m alignment_tax.studies.compose {dir}`:\n"
+                   "# the one graph, run in this directory on its params.yaml. Edit the root dvc.yaml, never this file.\n")
 HEADER = ("# Written by `python -m alignment_tax.studies.compose {dir}` from the root params.yaml and\n"
           "# {dir}/study.yaml (what this study changes, with why). Edit those, never this file.\n")
 
@@ -38,11 +45,7 @@ def composed(study_dir: Path, root: Path = Path(".")) -> str:
         if key not in base:
             raise AlignmentTaxError(f"{overrides_path}: {key}: not a key of {PARAMS_FILE}")
     merged = OmegaConf.to_container(OmegaConf.merge(OmegaConf.create(base), OmegaConf.create(overrides)))
-    try:  # the header names the directory as seen from the repository root, wherever the caller stands
-        shown = study_dir.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        shown = study_dir.as_posix()
-    text = HEADER.format(dir=shown) + yaml.safe_dump(merged, sort_keys=False, width=120)
+    text = HEADER.format(dir=_shown(study_dir, root)) + yaml.safe_dump(merged, sort_keys=False, width=120)
     check = study_dir / ".compose_check.yaml"
     try:  # the same loader and schema as every stage: an error names study.yaml's key
         check.write_text(text, encoding="utf-8")
@@ -54,24 +57,38 @@ def composed(study_dir: Path, root: Path = Path(".")) -> str:
     return text
 
 
+def composed_pipeline(study_dir: Path, root: Path = Path(".")) -> str:
+    """The text of the study's dvc.yaml: the root's under a header naming where it comes from."""
+    return PIPELINE_HEADER.format(dir=_shown(study_dir, root)) + (root / PIPELINE_FILE).read_text(encoding="utf-8")
+
+
+def _shown(study_dir: Path, root: Path) -> str:
+    try:  # the header names the directory as seen from the repository root, wherever the caller stands
+        return study_dir.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return study_dir.as_posix()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", type=Path, help="a study directory, e.g. studies/smollm2")
     ap.add_argument("--check", action="store_true", help="exit 1 if the written params.yaml is not current")
     a = ap.parse_args(argv)
     try:
-        text = composed(a.study)
+        files = {a.study / PARAMS_FILE: composed(a.study), a.study / PIPELINE_FILE: composed_pipeline(a.study)}
     except AlignmentTaxError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    target = a.study / PARAMS_FILE
     if a.check:
-        current = target.is_file() and target.read_text(encoding="utf-8") == text
-        if not current:
+        stale = [t for t, text in files.items()
+                 if t.is_symlink() or not t.is_file() or t.read_text(encoding="utf-8") != text]
+        for target in stale:
             print(f"error: {target} is stale: run python -m alignment_tax.studies.compose {a.study}", file=sys.stderr)
-        return 0 if current else 1
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}")
+        return 1 if stale else 0
+    for target, text in files.items():
+        target.unlink(missing_ok=True)  # a link is replaced by the file, never written through
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
     return 0
 
 
