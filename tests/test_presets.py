@@ -30,7 +30,27 @@ def test_preset_applied_by_dvc_overrides_validates_and_sets_every_key(repo_root,
             got = _get(cfg, key)
             assert (got == pytest.approx(want) if isinstance(want, float) else got == want), (name, key, got)
     untouched = yaml.safe_load((repo_root / "params.yaml").read_text())
-    assert untouched["seed"] == cfg.seed and list(cfg.models) == untouched["models"]
+    assert untouched["seed"] == cfg.seed  # what no preset names stays as params.yaml has it
+    if not any("models" in presets.load(n) for n in names):
+        assert list(cfg.models) == untouched["models"]
+
+
+def test_the_paper_scale_preset_alone_selects_every_hub_role(repo_root, monkeypatch):
+    """The one choice of the paper's scale: its three models, and no role left on an offline stand-in."""
+    from alignment_tax.hub import manifest as man
+    from alignment_tax.rehearsal.settings import PAPER, as_overrides
+
+    monkeypatch.chdir(repo_root)
+    assert PAPER == presets.overrides(["paper_scale"])  # the rehearsal runs the preset itself, not a copy
+    cfg = load_params(repo_root / "params.yaml", as_overrides(PAPER))
+    assert list(cfg.models) == ["gpt2_large", "phi2", "llama2_7b"] and cfg.data.source == "hub"
+    for spec in (cfg.augment.low_confidence.model, cfg.augment.toxic.model, cfg.augment.mask_regen.fill_model):
+        assert "/" in spec or spec == "gpt2-large", spec  # a Hub id, not a pipeline zoo key or the tiny LM
+    assert cfg.scorers.toxicity.name == "hf" and cfg.scorers.faithfulness.name == "nli"
+    assert cfg.benchmarks.truthfulqa.judge == "hf" and cfg.debias.corpus.source == "hub"
+    roles = {r for e in man.manifest(cfg) for r in e.roles}
+    assert {"model_zoo.gpt2_large", "model_zoo.phi2", "model_zoo.llama2_7b", "augment.low_confidence.model",
+            "augment.toxic.model", "debias.corpus"} <= roles
 
 
 def test_printed_flags_are_the_overrides_once_the_shell_splits_them(repo_root, monkeypatch, capsys):

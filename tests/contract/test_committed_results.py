@@ -127,3 +127,17 @@ def test_a_study_run_is_what_the_committed_code_and_params_produce(study):
     wrong = [f"{name}: {o['path']}" for name, st in locked.items() for o in st.get("outs", [])
              if (study / o["path"]).is_file() and "md5" in o and o["md5"] != md5(study / o["path"])]
     assert wrong == []
+
+
+def test_dvc_reads_every_pipeline_of_the_committed_revision():
+    """`dvc exp show` reads HEAD from git: a dvc.yaml it cannot parse there (a symlink reads as its target's
+    path) turns every revision into an error, and the queue's experiments vanish from `dvc exp show`."""
+    import json
+    import subprocess
+
+    proc = subprocess.run(["python", "-m", "dvc", "exp", "show", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    head = next(r for r in json.loads(proc.stdout) if r.get("rev") != "workspace")
+    assert head.get("error") is None, head.get("error")
+    shown = set(head["data"]["metrics"])
+    assert any(m.startswith("studies/smollm2/metrics/") for m in shown) and "metrics/prepare/tldr.json" in shown

@@ -1,27 +1,19 @@
-"""The paper path as params overrides: every Hub role on its paper setting.
+"""The paper path as params overrides: the `paper_scale` preset, as a dotlist.
 
-`PAPER` turns every augmenter, scorer and the judge to the paper's Hub models
-and the grid to the three Hub zoo entries (LoRA on the 7B one). `CPU_SMALL`
-shrinks the work to a handful of rows and overrides the precisions a CPU lacks
-(fp16 -> fp32 for phi2 and llama2_7b): it is what the rehearsal adds on top.
-Both are dotlists, the form `dvc exp run -S` takes.
+`PAPER` is configs/presets/paper_scale.yaml (the one named choice of the paper's models, every
+Hub role by its real id, and bias-bench's budgets) as `key=value` overrides, the form
+`dvc exp run -S` takes: the rehearsal runs that preset, never a copy of it. `CPU_PRECISION`
+overrides the precisions a CPU lacks (fp16 -> fp32 for phi2 and llama2_7b): the rehearsal adds
+it, and a handful of rows (run.HANDFUL), on top.
 """
 from __future__ import annotations
 
-PAPER = [
-    "data.source=hub",
-    "models=[gpt2_large,phi2,llama2_7b]",
-    "model_zoo.llama2_7b.lora.enabled=true",
-    "augment.backtranslate.model=marian",
-    "augment.low_confidence.model=gpt2-large",
-    "augment.toxic.model=EleutherAI/gpt-neo-2.7B",
-    "augment.mask_regen.fill_model=FacebookAI/roberta-large",
-    "augment.mask_regen.regen_model=google/flan-t5-large",
-    "scorers.toxicity.name=hf",
-    "scorers.faithfulness.name=nli",
-    "benchmarks.truthfulqa.judge=hf",
-    "debias.corpus.source=hub",  # bias-bench's English Wikipedia for CDA/Dropout and the attribute sentences
-]
+from pathlib import Path
+
+from alignment_tax.presets import overrides
+
+PRESETS = Path(__file__).resolve().parents[3] / "configs" / "presets"  # the checkout's, wherever the caller stands
+PAPER = overrides(["paper_scale"], PRESETS)
 
 # Precisions a CPU lacks (fp16 matmuls; the Trainer refuses fp16 mixed precision on CPU).
 CPU_PRECISION = ["model_zoo.phi2.precision=fp32", "model_zoo.llama2_7b.precision=fp32"]
