@@ -59,6 +59,8 @@ def composed(study_dir: Path, root: Path = Path(".")) -> str:
 
 def composed_pipeline(study_dir: Path, root: Path = Path(".")) -> str:
     """The text of the study's dvc.yaml: the root's under a header naming where it comes from."""
+    if not (root / PIPELINE_FILE).is_file():
+        raise AlignmentTaxError(f"{root / PIPELINE_FILE}: file not found (run from the repository root)")
     return PIPELINE_HEADER.format(dir=_shown(study_dir, root)) + (root / PIPELINE_FILE).read_text(encoding="utf-8")
 
 
@@ -72,7 +74,7 @@ def _shown(study_dir: Path, root: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("study", type=Path, help="a study directory, e.g. studies/smollm2")
-    ap.add_argument("--check", action="store_true", help="exit 1 if the written params.yaml is not current")
+    ap.add_argument("--check", action="store_true", help="exit 1 if its params.yaml or dvc.yaml is not current")
     a = ap.parse_args(argv)
     try:
         files = {a.study / PARAMS_FILE: composed(a.study), a.study / PIPELINE_FILE: composed_pipeline(a.study)}
