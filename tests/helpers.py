@@ -66,3 +66,25 @@ def contrastive_row(i: int, toxic: bool = False) -> dict:
         "negatives": [{"text": SENTENCES[3], "origin": "other_post_summary", "toxic": toxic, "entities": []},
                       {"text": SENTENCES[4], "origin": "other_post_summary", "toxic": False, "entities": [[31, 36, "GPE"]]}],
     }
+
+
+def training_workspace(ws, repo_root, edit, rows: int) -> dict:
+    """A directory where stages/train_contrastive.py runs on the tiny model: the stage scripts, params.yaml
+    after `edit(params)`, a tiny base model and `rows` contrastive rows. Returns the environment to run it in."""
+    import os
+    import shutil
+
+    import yaml
+
+    from alignment_tax.io import write_jsonl
+
+    shutil.copytree(repo_root / "stages", ws / "stages")
+    params = yaml.safe_load((repo_root / "params.yaml").read_text(encoding="utf-8"))
+    params["model_zoo"]["tiny"].update(batch_size=2, max_length=64)
+    edit(params)
+    (ws / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    tok = tiny_tokenizer()
+    tiny_model(tok).save_pretrained(ws / "models/base/tiny")
+    tok.save_pretrained(ws / "models/base/tiny")
+    write_jsonl(ws / "data/contrastive/train.jsonl", [contrastive_row(i, toxic=(i == 0)) for i in range(rows)])
+    return dict(os.environ, PYTHONPATH=str(repo_root / "src"), HF_HUB_OFFLINE="1")

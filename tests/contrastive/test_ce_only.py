@@ -1,15 +1,11 @@
 """The CE-only control differs from the contrastive run in alpha alone: same data, order, steps, seed."""
 import json
-import os
-import shutil
 import subprocess
 import sys
 
 import pytest
-import yaml
 
-from alignment_tax.io import write_jsonl
-from tests.helpers import contrastive_row, tiny_model, tiny_tokenizer
+from tests.helpers import training_workspace
 
 
 def train(ws, env, method):
@@ -24,20 +20,14 @@ def train(ws, env, method):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, repo_root):
+    def edit(params):
+        params["alpha"] = 0.0  # the contrastive run with its term off must then be the CE-only control, bit for bit
+        params["contrastive"].update(max_steps=5, checkpoint_every=100)  # one log line, at step 5
+        params["training_runs"] = {"contrastive": ["contrastive_s1"], "ce_only": ["ce_only_s1", "ce_only_s2"]}
+        params["methods"] = ["base", "contrastive_s1", "ce_only_s1", "ce_only_s2"]
+
     ws = tmp_path_factory.mktemp("ce_only") / "ws"
-    shutil.copytree(repo_root / "stages", ws / "stages")
-    params = yaml.safe_load((repo_root / "params.yaml").read_text(encoding="utf-8"))
-    params["alpha"] = 0.0  # the contrastive run with its term off must then be the CE-only control, bit for bit
-    params["contrastive"].update(max_steps=5, checkpoint_every=100)  # one log line, at step 5
-    params["model_zoo"]["tiny"].update(batch_size=2, max_length=64)
-    params["training_runs"] = {"contrastive": ["contrastive_s1"], "ce_only": ["ce_only_s1", "ce_only_s2"]}
-    params["methods"] = ["base", "contrastive_s1", "ce_only_s1", "ce_only_s2"]
-    (ws / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
-    tok = tiny_tokenizer()
-    tiny_model(tok).save_pretrained(ws / "models/base/tiny")
-    tok.save_pretrained(ws / "models/base/tiny")
-    write_jsonl(ws / "data/contrastive/train.jsonl", [contrastive_row(i, toxic=(i == 0)) for i in range(8)])
-    env = dict(os.environ, PYTHONPATH=str(repo_root / "src"), HF_HUB_OFFLINE="1")
+    env = training_workspace(ws, repo_root, edit, rows=8)
     return {m: train(ws, env, m) for m in ("contrastive_s1", "ce_only_s1", "ce_only_s2")}
 
 
