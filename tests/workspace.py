@@ -79,14 +79,26 @@ class Built:
 _BUILT: dict = {}
 
 
+def as_base(ws: Path) -> None:
+    """Make the workspace's params.yaml its conf/ base and commit it: with Hydra on, every later
+    `dvc exp run -S x` composes conf/ + x, so a test's follow-up run keeps the build's overrides."""
+    (ws / "conf" / "config.yaml").write_text("defaults:\n  - _self_\n" + (ws / "params.yaml").read_text())
+    for group in [d for d in (ws / "conf").iterdir() if d.is_dir()]:
+        shutil.rmtree(group)  # the repository's groups would re-apply their options over the build's values
+    run(["git", "add", "-A", "conf", "params.yaml"], ws)
+    run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "the build's params as conf/"], ws)
+
+
 def built_workspace(tmp_path_factory, repo_root: Path, shared_data: Path, overrides: dict) -> Built:
-    """`dvc exp run -S <overrides>` in a fresh clone, once per session (the first caller pays)."""
+    """`dvc exp run -S <overrides>` in a fresh clone, once per session (the first caller pays); its params
+    are then the workspace's conf/ base (as_base)."""
     key = tuple(sorted(overrides.items()))
     if key not in _BUILT:
         ws = copy_checkout(repo_root, tmp_path_factory.mktemp("built") / "repo")
         audit = tmp_path_factory.mktemp("params-audit")
         sets = [f"-S{k}={v}" for k, v in overrides.items()] + [f"-Sdata.source={shared_data}"]
         proc = run([*DVC, "exp", "run", *sets], ws, env={AUDIT_ENV: str(audit)})
+        as_base(ws)
         _BUILT[key] = Built(ws, proc.stdout + proc.stderr, metrics_bytes(ws), (ws / "dvc.lock").read_text(), audit)
     return _BUILT[key]
 

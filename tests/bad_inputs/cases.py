@@ -347,7 +347,7 @@ CASES += [
     Case("params-duplicate-key", CHECK, r"^params\.yaml:\d+: not valid YAML \(duplicate key 'alpha'\)",
          params_text=REPO_PARAMS + b"\nalpha: 8.0\n"),
     Case("params-duplicate-nested-key", CHECK, r"^params\.yaml:\d+: not valid YAML \(duplicate key 'lr'\)",
-         params_text=params_with(b"    lr: 5.0e-4\n", b"    lr: 5.0e-4\n    lr: 1.0e-1\n")),
+         params_text=params_with(b"    lr: 0.0005\n", b"    lr: 0.0005\n    lr: 1.0e-1\n")),
     # --- grid coordinates: checked before any path is built ---------------------------------------
     Case("coords-method-is-a-path", MMLU + ("tiny", "../../../../elsewhere"),
          r"^argument method: '\.\./\.\./\.\./\.\./elsewhere' is not a known method", setup=with_model()),

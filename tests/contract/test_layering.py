@@ -2,7 +2,7 @@
 
 errors < io, prompts, the per-concept params schemas < hub (the one Hub loader, its pins),
 grid (cell coordinates) < data, lm < models < scorers < debias
-< methods < augment, contrastive, evaluate < report < config, presets < pipeline, rehearsal, scorers.validate and the Hub's
+< methods < augment, contrastive, evaluate < report < config < composition < pipeline, rehearsal, scorers.validate and the Hub's
 command line (hub.manifest, hub.__main__: they read the whole params). A lazy import inside a
 function counts: it is a dependency all the same.
 """
@@ -24,8 +24,9 @@ LAYERS = [
     {"augment"},
     {"contrastive", "evaluate"},  # evaluate/likelihood perturbs with augment/entity_swap
     {"report"},
-    {"config", "presets"},  # presets: named params overrides (the rehearsal runs the paper_scale one)
-    {"pipeline", "rehearsal", "hub_cli", "scorer_validation", "studies"},  # studies: composes params
+    {"config"},
+    {"composition"},  # conf/ into params, validated by config (the rehearsal runs experiment=paper_scale)
+    {"pipeline", "rehearsal", "hub_cli", "scorer_validation", "studies", "params_reference"},  # studies: composes params
 ]
 # modules ranked apart from their package: the Hub CLI walks params (config) and every role
 MODULE_UNITS = {"hub/manifest.py": "hub_cli", "hub/__main__.py": "hub_cli",

@@ -51,3 +51,18 @@ def test_no_tracked_text_file_points_at_the_issue_tracker():
 def test_the_tracker_pattern_spares_a_citation():
     assert TRACKER.search("(issue 14 goal 2)") and TRACKER.search("see Issue #3")
     assert not TRACKER.search("bias-bench issue #18") and not TRACKER.search("the fidelity issue")
+
+
+# The named configurations moved from configs/presets + presets.py to conf/ (Hydra). One docstring still names
+# the old file, in code both committed runs hash; it changes with their next rerun, and this test fails then.
+GONE = re.compile(r"configs/presets|configs/side_by_side\.args|alignment_tax\.presets\b")
+LOCKED_OLD_PATHS = {"src/alignment_tax/augment/low_confidence.py"}
+
+
+def test_no_tracked_file_names_the_removed_preset_files():
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    hits = {f for f in files if (ROOT / f).suffix in TEXT and (ROOT / f).is_file() and not (ROOT / f).is_symlink()
+            and f != "tests/contract/test_no_machine_paths.py" and not f.endswith(".lock")
+            and GONE.search((ROOT / f).read_text(encoding="utf-8", errors="replace"))}
+    assert hits == LOCKED_OLD_PATHS  # a new mention: point it at conf/; the locked one fixed: drop it here

@@ -43,3 +43,13 @@ def test_study_table_is_the_committed_study_report():
     cells = SIGNED.findall(table("smollm2_135m study"))
     assert len(cells) >= 30  # 11 metrics x 3 intervals
     assert [c for c in cells if c not in report] == []
+
+
+def test_the_authors_column_table_is_the_committed_reports():
+    """docs/fidelity.md's paper-vs-authors table: every interval is in one of the two committed study reports."""
+    doc = (ROOT / "docs/fidelity.md").read_text(encoding="utf-8")
+    reports = ((ROOT / "reports/study.md").read_text(encoding="utf-8")
+               + (ROOT / "studies/authors/reports/authors_study.md").read_text(encoding="utf-8"))
+    cells = SIGNED.findall(table("tiny: paper's text against the authors' code", doc))
+    assert len(cells) >= 36  # 9 metrics x 4 intervals
+    assert [c for c in cells if c not in reports] == []

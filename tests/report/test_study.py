@@ -69,6 +69,15 @@ def test_the_summary_numbers_are_the_metrics_files(tmp_path):
     dpo = methods["dpo"]["metrics"]["tldr_toxicity"]
     assert not dpo["seed_variance"] and not dpo["significant"]  # one seed: never marked
     assert "vs_ce_only" not in methods["ce_only"]["metrics"]["tldr_toxicity"]
+    # a one-model study also carries the documented top-level fields
+    assert out["model"] == "m" and out["augmenter"] == "m" and out["seeds"] == [0, 1] and out["methods"] == methods
+
+
+def test_dpo_examples_seen_are_its_steps_times_the_rows_of_a_step(tmp_path):
+    write_grid(tmp_path)
+    write_json(tmp_path / "metrics" / "debias" / "m" / "dpo.json", {"steps": 47})  # what the DPO stage records
+    out = summary(params(), Cells(tmp_path / "metrics", tmp_path / "generations"), tmp_path / "metrics")
+    assert out["methods"]["dpo"]["examples_seen"] == 47 * 2 * 1  # batch_size 2, grad_accum 1 (the zoo entry)
 
 
 def test_verdict_and_page_follow_the_numbers(tmp_path):
@@ -94,9 +103,35 @@ def test_the_study_is_written_by_smollm2_with_its_controls():
     assert p.benchmarks.realtoxicityprompts.subset == "challenging"
 
 
-def test_the_study_params_are_current():
-    assert (STUDY / "params.yaml").read_text() == composed(STUDY, ROOT), \
-        "run python -m alignment_tax.studies.compose studies/smollm2"
+STUDY_DIRS = sorted(p.parent for p in (ROOT / "studies").glob("*/params.yaml"))
+
+
+@pytest.mark.parametrize("study", STUDY_DIRS, ids=[s.name for s in STUDY_DIRS])
+def test_the_study_params_and_graph_are_current(study):
+    assert (study / "params.yaml").read_text() == composed(study, ROOT), \
+        f"run python -m alignment_tax.studies.compose studies/{study.name}"
+    assert (study / "dvc.yaml").read_text() == composed_pipeline(study, ROOT)
+    for link in ("src", "stages", "hub.lock.json"):  # the one code base, run in the study's directory
+        assert (study / link).is_symlink() and (study / link).resolve() == (ROOT / link).resolve()
+
+
+def test_the_authors_study_is_the_authors_column_on_tiny_at_matched_seeds():
+    from alignment_tax import composition
+
+    p = load_params(ROOT / "studies" / "authors" / "params.yaml")
+    authors = composition.compose(["fidelity=authors"])
+    # the one departure, said in the experiment file: tiny's 5-shot CoT answers are all empty (the stage refuses)
+    departed = {k for k in composition.leaves(authors) if k.startswith("benchmarks.mmlu_pro.")}
+    for change in composition.changed(["fidelity=authors"]):
+        key = change.split("=", 1)[0]
+        if key in departed:
+            continue
+        got, want = p, authors
+        for part in key.split("."):
+            got, want = got[part], want[part]
+        assert got == want, key  # every switch of the authors' column, none dropped
+    assert p.models == ["tiny"] and set(p.methods) == {"base", "contrastive", "contrastive_s1", "ce_only", "ce_only_s1"}
+    assert p.benchmarks.report.study_name == "authors_study" and p.benchmarks.mmlu_pro.scoring == "loglik"
 
 
 def test_the_study_graph_is_the_root_graph_as_a_file():
@@ -110,36 +145,47 @@ def test_the_study_graph_is_the_root_graph_as_a_file():
     assert parse_yaml(study.read_text(), str(study)) == root  # the header is a comment: the same stages
 
 
-def test_compose_check_fails_on_a_stale_graph(tmp_path):
+def _study_checkout(tmp_path, experiment_text="# @package _global_\nalpha: 8\n"):
     import shutil
 
-    from alignment_tax.studies.compose import main
-
-    study = tmp_path / "studies" / "s"
-    study.mkdir(parents=True)
     for f in ("params.yaml", "dvc.yaml"):
         shutil.copy(ROOT / f, tmp_path / f)
-    (study / "study.yaml").write_text("alpha: 8\n")
+    shutil.copytree(ROOT / "conf", tmp_path / "conf")
+    (tmp_path / "conf" / "experiment" / "s_study.yaml").write_text(experiment_text)
+    study = tmp_path / "studies" / "s"
+    study.mkdir(parents=True)
+    return study
+
+
+def test_compose_check_fails_on_a_stale_graph(tmp_path):
+    from alignment_tax.studies.compose import main
+
+    study = _study_checkout(tmp_path)
     cwd = os.getcwd()
     try:
         os.chdir(tmp_path)
         assert main(["studies/s"]) == 0 and main(["studies/s", "--check"]) == 0
+        assert "source: ../../../shared/data" in (study / "params.yaml").read_text()  # rebased to the study
         (tmp_path / "dvc.yaml").write_text((tmp_path / "dvc.yaml").read_text() + "# edited\n")
         assert main(["studies/s", "--check"]) == 1  # the root graph moved: the study's copy is stale
         (study / "dvc.yaml").unlink()
         (study / "dvc.yaml").symlink_to("../../dvc.yaml")
         assert main(["studies/s", "--check"]) == 1  # a link is never current
         assert main(["studies/s"]) == 0 and not (study / "dvc.yaml").is_symlink()
+        (tmp_path / "conf" / "experiment" / "s_study.yaml").write_text("# @package _global_\nalpha: 2\n")
+        assert main(["studies/s", "--check"]) == 1  # the experiment moved: the study's params are stale
     finally:
         os.chdir(cwd)
 
 
-def test_a_bad_study_key_is_one_line_naming_study_yaml(tmp_path):
+def test_a_bad_study_key_is_one_line_naming_the_experiment_file(tmp_path):
     from alignment_tax.errors import AlignmentTaxError
 
-    (tmp_path / "study.yaml").write_text("benchmarks:\n  realtoxicityprompts:\n    subset: toxic\n")
-    with pytest.raises(AlignmentTaxError, match=r"study.yaml.*subset"):
-        composed(tmp_path, ROOT)
-    (tmp_path / "study.yaml").write_text("nonsense: 1\n")
+    study = _study_checkout(tmp_path, "# @package _global_\nbenchmarks:\n  realtoxicityprompts:\n    subset: toxic\n")
+    with pytest.raises(AlignmentTaxError, match=r"s_study.yaml.*subset"):
+        composed(study, tmp_path)
+    (tmp_path / "conf" / "experiment" / "s_study.yaml").write_text("# @package _global_\nnonsense: 1\n")
     with pytest.raises(AlignmentTaxError, match="nonsense"):
-        composed(tmp_path, ROOT)
+        composed(study, tmp_path)
+    with pytest.raises(AlignmentTaxError, match=r"nostudy_study.yaml: file not found"):
+        composed(tmp_path / "studies" / "nostudy", tmp_path)

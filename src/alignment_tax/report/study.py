@@ -154,8 +154,11 @@ def _training(params, model: str, method: str, metrics_root: Path) -> dict:
                 "toxic_batch_share": m.get("toxic_batch_share")}
     path = Path(metrics_root) / "debias" / model / f"{method}.json"
     m = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    # only what the DPO stage recorded: reading the zoo entry here would be a params read study_report does not declare
-    return {"examples_seen": m.get("examples_seen"), "optimizer_steps": m.get("steps")}
+    seen = m.get("examples_seen")
+    if seen is None and m.get("steps") is not None:  # the DPO stage records its steps; a step takes the zoo
+        entry = params.model_zoo[model]            # entry's batch x grad_accum rows (debias/dpo.py)
+        seen = int(m["steps"]) * int(entry.batch_size) * int(entry.grad_accum)
+    return {"examples_seen": seen, "optimizer_steps": m.get("steps")}
 
 
 def summary(params, cells: Cells, metrics_root: Path = Path("metrics"), confidence: float = 0.95) -> dict:
@@ -190,6 +193,12 @@ def summary(params, cells: Cells, metrics_root: Path = Path("metrics"), confiden
                 entry["metrics"][metric.name] = e
             methods[kind] = entry
         out["models"][model] = {"methods": methods}
+    if len(params.models) == 1:  # a one-model study: its fields at the top too (the summary's documented shape)
+        model = params.models[0]
+        augmenters = set(out["augmenters"].values())
+        out.update({"model": model, "methods": out["models"][model]["methods"],
+                    "augmenter": augmenters.pop() if len(augmenters) == 1 else dict(out["augmenters"]),
+                    "seeds": sorted({s for e in out["models"][model]["methods"].values() for s in e["seeds"]})})
     return out
 
 

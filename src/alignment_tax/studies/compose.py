@@ -1,12 +1,14 @@
-"""A study's params.yaml (the root params.yaml with the study's `study.yaml` merged over it) and dvc.yaml.
+"""A study's params.yaml (the Hydra experiment of its name, composed from conf/) and dvc.yaml.
 
     python -m alignment_tax.studies.compose studies/smollm2            # write its params.yaml and dvc.yaml
     python -m alignment_tax.studies.compose studies/smollm2 --check    # exit 1 if either is stale
 
-Mappings merge key by key, a list or a scalar replaces the root's value (OmegaConf.merge); the
-result is validated by the same schema as every params file, so an unknown or mistyped key in
-study.yaml is a one-line error naming it. The written file is what the study's stages read and
-what DVC records: a change to the root params reaches a study only through this command.
+A study directory `studies/<name>` runs the experiment `conf/experiment/<name>_study.yaml`: the same
+composition `dvc exp run -S experiment=<name>_study` writes into the root params.yaml (composition.py),
+with a relative `data.source` rebased to the study's directory. The result is validated by the same
+schema as every params file, so an unknown or mistyped key is a one-line error naming the experiment
+file. The written file is what the study's stages read and what DVC records: a change to conf/ reaches a
+study only through this command.
 
 The study's dvc.yaml is the root one, copied under a header: one graph definition, run in the
 study's directory. A copy, not a symlink: DVC reads a git revision's tree without following
@@ -15,43 +17,48 @@ links, so `dvc exp show`, `dvc metrics diff` and the queue fail on a linked dvc.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import yaml
-from omegaconf import OmegaConf
 
-from alignment_tax.config import PARAMS_FILE, load_params, strict_load
+from alignment_tax.composition import compose
+from alignment_tax.config import PARAMS_FILE, load_params
 from alignment_tax.errors import AlignmentTaxError
 
-STUDY_FILE = "study.yaml"
 PIPELINE_FILE = "dvc.yaml"
 PIPELINE_HEADER = ("# A copy of the root dvc.yaml, written by `python -m alignment_tax.studies.compose {dir}`:\n"
                    "# the one graph, run in this directory on its params.yaml. Edit the root dvc.yaml, never this file.\n")
-HEADER = ("# Written by `python -m alignment_tax.studies.compose {dir}` from the root params.yaml and\n"
-          "# {dir}/study.yaml (what this study changes, with why). Edit those, never this file.\n")
+HEADER = ("# Written by `python -m alignment_tax.studies.compose {dir}`: conf/ composed with\n"
+          "# experiment={experiment} (conf/experiment/{experiment}.yaml says what the study changes, with why).\n"
+          "# Edit those, never this file.\n")
+
+
+def experiment_of(study_dir: Path) -> str:
+    return f"{study_dir.resolve().name}_study"
 
 
 def composed(study_dir: Path, root: Path = Path(".")) -> str:
     """The text of the study's params.yaml (validated)."""
-    overrides_path = study_dir / STUDY_FILE
-    if not overrides_path.is_file():
-        raise AlignmentTaxError(f"{overrides_path}: file not found (a study directory holds a study.yaml)")
-    base = strict_load((root / PARAMS_FILE).read_text(encoding="utf-8"))
-    overrides = strict_load(overrides_path.read_text(encoding="utf-8")) or {}
-    if not isinstance(overrides, dict):
-        raise AlignmentTaxError(f"{overrides_path}: expected a mapping at the top level")
-    for key in overrides:
-        if key not in base:
-            raise AlignmentTaxError(f"{overrides_path}: {key}: not a key of {PARAMS_FILE}")
-    merged = OmegaConf.to_container(OmegaConf.merge(OmegaConf.create(base), OmegaConf.create(overrides)))
-    text = HEADER.format(dir=_shown(study_dir, root)) + yaml.safe_dump(merged, sort_keys=False, width=120)
+    conf, name = root / "conf", experiment_of(study_dir)
+    source = conf / "experiment" / f"{name}.yaml"
+    if not source.is_file():
+        raise AlignmentTaxError(f"{source}: file not found (the study directory {study_dir.as_posix()} "
+                                f"runs the experiment {name})")
+    params = compose([f"experiment={name}"], conf)
+    data_source = params["data"]["source"]
+    if isinstance(data_source, str) and data_source != "hub" and not os.path.isabs(data_source):
+        # relative to the params file: the root's path, seen from the study's directory
+        params["data"]["source"] = Path(os.path.relpath(root / data_source, study_dir)).as_posix()
+    text = (HEADER.format(dir=_shown(study_dir, root), experiment=name)
+            + yaml.safe_dump(params, sort_keys=False, width=120))
     check = study_dir / ".compose_check.yaml"
-    try:  # the same loader and schema as every stage: an error names study.yaml's key
+    try:  # the same loader and schema as every stage: an error names the experiment file's key
         check.write_text(text, encoding="utf-8")
         load_params(check)
     except AlignmentTaxError as exc:
-        raise AlignmentTaxError(str(exc).replace(str(check), str(overrides_path))) from None
+        raise AlignmentTaxError(str(exc).replace(str(check), str(source))) from None
     finally:
         check.unlink(missing_ok=True)
     return text
